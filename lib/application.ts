@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http';
+import { createRequestListener, type RequestListener } from './adapters/node';
+import {
+  FunctionMiddleware,
+  Middleware,
+  type DispatchFunction,
+  type HTTPApp,
+  type MiddlewareClass,
+  type MiddlewareSpec,
+} from './middleware/base';
+import { ServerErrorMiddleware, type ErrorLogger } from './middleware/errors';
+import {
+  ExceptionHandlers,
+  ExceptionMiddleware,
+  type ErrorClass,
+  type ExceptionHandler,
+  type ExceptionHandlerKey,
+} from './middleware/exceptions';
+import type { Request } from './requests';
+import type { Response } from './responses';
+import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
+import type { HTTPException } from './exceptions';
+
+/** Options of {@link Application}. */
+export interface ApplicationOptions {
+  /** Show stack traces in 500 responses. Never in production. */
+  debug?: boolean;
+  /** Middleware, outermost first. */
+  middleware?: Iterable<MiddlewareSpec>;
+  /** Exception handlers by status code or Error class. */
+  exceptionHandlers?: Map<ExceptionHandlerKey, ExceptionHandler>;
+  /** Routes and mounts, in matching order. */
+  routes?: Iterable<BaseRoute>;
+  /** The largest request body read, in bytes (1 MiB by default); a larger one is a 413. */
+  maxBodySize?: number;
+  /** Where errors are reported; `console` by default. */
+  logger?: ErrorLogger;
+}
+
+type MethodRoute = (path: string, endpoint: Endpoint, options?: Omit<RouteOptions, 'methods'>) => Route;
+
+/**
+ * The application container: routes, exception handlers and the middleware stack.
+ *
+ * The stack, built once on the first request, is, outermost first: the server-error layer, the
+ * user middleware (the last added is the outermost), the exception layer, and the router.
+ */
+export class Application implements HTTPApp {
+  readonly router: Router;
+  readonly exceptionHandlers: ExceptionHandlers;
+  readonly debug: boolean;
+  readonly maxBodySize: number;
+  readonly logger: ErrorLogger;
+  /** User middleware, outermost first. */
+  private readonly userMiddleware: MiddlewareSpec[];
+  private stack: HTTPApp | undefined;
+
+  constructor(options: ApplicationOptions = {}) {
+    this.debug = options.debug ?? false;
+    this.maxBodySize = options.maxBodySize ?? 1024 * 1024;
+    this.logger = options.logger ?? console;
+    this.router = new Router(options.routes);
+    this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
+    this.userMiddleware = [...(options.middleware ?? [])];
+  }
+
+  /** True once the stack has been built; middleware can no longer be added. */
+  get started(): boolean {
+    return this.stack !== undefined;
+  }
+
+  /**
+   * Registers a middleware class; it is constructed as `new cls(nextApp, ...args)` when the stack
+   * is built. The last one added is the outermost.
+   */
+  addMiddleware<Args extends unknown[]>(cls: MiddlewareClass<Args>, ...args: Args): void {
+    if (this.started) throw new Error('Cannot add middleware after an application has started');
+    this.userMiddleware.unshift(new Middleware(cls, ...args));
+  }
+
+  /**
+   * FastAPI's `@app.middleware("http")` as a function call: `app.middleware('http')(fn)` registers
+   * `fn(request, callNext)` as a middleware, exactly like a `BaseHTTPMiddleware`, and returns `fn`.
+   */
+  middleware(type: 'http'): <F extends DispatchFunction>(dispatch: F) => F {
+    if (type !== 'http') throw new Error(`Unsupported middleware type ${JSON.stringify(type)}: only 'http'`);
+    return (dispatch) => {
+      this.addMiddleware(FunctionMiddleware, dispatch);
+      return dispatch;
+    };
+  }
+
+  /** Registers a handler for a status code (it receives the `HTTPException`) or an Error class. */
+  exceptionHandler(status: number, handler: ExceptionHandler<HTTPException>): void;
+  exceptionHandler<E extends Error>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E>): void;
+  exceptionHandler(key: ExceptionHandlerKey, handler: ExceptionHandler<never>): void {
+    this.exceptionHandlers.set(key, handler as ExceptionHandler);
+  }
+
+  /** Adds a route for `path` answering `options.methods` (GET by default). */
+  route(path: string, endpoint: Endpoint, options?: RouteOptions): Route {
+    const route = new Route(path, endpoint, options);
+    this.router.add(route);
+    return route;
+  }
+
+  /** Serves everything under `path` with another app (an `Application`, a `Router`, any `HTTPApp`). */
+  mount(path: string, app: HTTPApp, options?: MountOptions): Mount {
+    const mount = new Mount(path, app, options);
+    this.router.add(mount);
+    return mount;
+  }
+
+  readonly get: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
+  readonly post: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
+  readonly put: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
+  readonly patch: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
+  readonly delete: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
+  readonly options: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
+
+  /** Runs a request through the whole stack. */
+  handle(request: Request): Promise<Response> {
+    request.app = this;
+    return (this.stack ??= this.buildStack()).handle(request);
+  }
+
+  /** A Node request listener: `http.createServer(app.callback())`, `supertest(app.callback())`. */
+  callback(): RequestListener {
+    this.stack ??= this.buildStack();
+    return createRequestListener(this, this.logger);
+  }
+
+  /** Starts an HTTP server on `host:port` (127.0.0.1:8000 by default); resolves once it listens. */
+  listen(port = 8000, host = '127.0.0.1'): Promise<Server> {
+    const server = createServer(this.callback());
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve(server);
+      });
+    });
+  }
+
+  private buildStack(): HTTPApp {
+    let app: HTTPApp = new ExceptionMiddleware(this.router, this.exceptionHandlers);
+    app = this.userMiddleware.reduceRight((inner, spec) => spec.build(inner), app);
+    return new ServerErrorMiddleware(app, { debug: this.debug, handlers: this.exceptionHandlers, logger: this.logger });
+  }
+}

@@ -1,0 +1,39 @@
+/** A task to run after the response was sent. */
+export type BackgroundTask = () => unknown;
+
+/** Reports a failed background task; the application's logger by default. */
+export type TaskErrorReporter = (error: unknown) => void;
+
+/**
+ * Functions to run, in the order added, once the response has been completely sent.
+ *
+ * Attach them to a response (`new Response(body, { background })`) or add them to
+ * `request.backgroundTasks`. A task that throws is reported and the next one still runs.
+ */
+export class BackgroundTasks {
+  private readonly tasks: BackgroundTask[] = [];
+
+  constructor(tasks: Iterable<BackgroundTask> = []) {
+    for (const task of tasks) this.tasks.push(task);
+  }
+
+  /** Adds `fn(...args)` to the end of the queue. */
+  addTask<Args extends unknown[]>(fn: (...args: Args) => unknown, ...args: Args): void {
+    this.tasks.push(() => fn(...args));
+  }
+
+  get size(): number {
+    return this.tasks.length;
+  }
+
+  /** Runs every task in order; a failed task is reported and does not stop the others. */
+  async run(report: TaskErrorReporter = (error) => console.error('Background task failed', error)): Promise<void> {
+    for (const task of this.tasks) {
+      try {
+        await task();
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/** Attributes of a `set-cookie` header (Starlette's `set_cookie` arguments, camelCased). */
+export interface CookieOptions {
+  /** Seconds until it expires; 0 or less expires it now. */
+  maxAge?: number;
+  expires?: Date;
+  /** Defaults to `/`. */
+  path?: string;
+  domain?: string;
+  secure?: boolean;
+  httpOnly?: boolean;
+  /** Defaults to `lax`. */
+  sameSite?: 'lax' | 'strict' | 'none' | false;
+  partitioned?: boolean;
+}
+
+const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const COOKIE_VALUE = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+const ATTRIBUTE_VALUE = /^[\x20-\x3A\x3C-\x7E]*$/;
+
+function attribute(name: string, value: string): string {
+  if (!ATTRIBUTE_VALUE.test(value)) throw new TypeError(`Invalid cookie ${name}: ${JSON.stringify(value)}`);
+  return `; ${name}=${value}`;
+}
+
+/**
+ * Formats a `set-cookie` header value. A value outside RFC 6265's cookie-octets is
+ * percent-encoded (and decoded again by {@link parseCookies}).
+ */
+export function serializeCookie(name: string, value: string, options: CookieOptions = {}): string {
+  if (!COOKIE_NAME.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}`);
+  let header = `${name}=${COOKIE_VALUE.test(value) ? value : encodeURIComponent(value)}`;
+  if (options.maxAge !== undefined) header += `; Max-Age=${Math.trunc(options.maxAge)}`;
+  if (options.expires !== undefined) header += `; expires=${options.expires.toUTCString()}`;
+  header += attribute('Path', options.path ?? '/');
+  if (options.domain !== undefined) header += attribute('Domain', options.domain);
+  if (options.secure) header += '; Secure';
+  if (options.httpOnly) header += '; HttpOnly';
+  const sameSite = options.sameSite ?? 'lax';
+  if (sameSite !== false) header += `; SameSite=${sameSite}`;
+  if (options.partitioned) header += '; Partitioned';
+  return header;
+}
+
+function decode(value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Parses a `Cookie` header leniently, as browsers send it: pairs split on `;`, the first `=`
+ * separating name and value, surrounding quotes removed. Garbage is skipped, never thrown.
+ */
+export function parseCookies(header: string | null): Record<string, string> {
+  const cookies: Record<string, string> = Object.create(null);
+  if (!header) return cookies;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    const name = (eq === -1 ? '' : part.slice(0, eq)).trim();
+    let value = (eq === -1 ? part : part.slice(eq + 1)).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    if (name === '' && value === '') continue;
+    if (!(name in cookies)) cookies[name] = decode(value);
+  }
+  return cookies;
+}

@@ -1,0 +1,24 @@
+import { STATUS_CODES } from 'node:http';
+import type { HeadersInit } from './headers';
+
+/**
+ * Throw it anywhere (endpoint, dependency, middleware) to answer with an HTTP error.
+ *
+ * The response is `{"detail": detail}` JSON with `statusCode` and `headers`, like FastAPI's.
+ * `detail` defaults to the status code's reason phrase.
+ */
+export class HTTPException extends Error {
+  readonly statusCode: number;
+  readonly detail: unknown;
+  readonly headers: HeadersInit | undefined;
+
+  constructor(statusCode: number, detail?: unknown, headers?: HeadersInit) {
+    const phrase = STATUS_CODES[statusCode] ?? 'Unknown Status';
+    const resolved = detail ?? phrase;
+    super(typeof resolved === 'string' ? resolved : phrase);
+    this.name = 'HTTPException';
+    this.statusCode = statusCode;
+    this.detail = resolved;
+    this.headers = headers;
+  }
+}

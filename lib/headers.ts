@@ -1,0 +1,142 @@
+/** Anything a {@link Headers} can be built from. */
+export type HeadersInit =
+  | Headers
+  | Record<string, string | readonly string[] | undefined>
+  | Iterable<readonly [string, string]>;
+
+const INVALID_VALUE = /[\r\n\0]/;
+const VALID_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function checkName(name: string): string {
+  if (!VALID_NAME.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
+  return name.toLowerCase();
+}
+
+function checkValue(name: string, value: string): string {
+  if (INVALID_VALUE.test(value)) {
+    throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+  }
+  return value;
+}
+
+/**
+ * Case-insensitive, multi-value HTTP headers, mutated in place.
+ *
+ * Names are stored lower-cased (as in Starlette and HTTP/2). Values containing CR, LF or NUL
+ * are refused, so a header can never split a response. Several values under one name (such
+ * as `set-cookie`) are kept apart: {@link Headers.getAll} returns each of them.
+ */
+export class Headers implements Iterable<[string, string]> {
+  /** Flat list: name, value, name, value… (the shape `res.writeHead` accepts as it is). */
+  private readonly list: string[] = [];
+
+  constructor(init?: HeadersInit) {
+    if (init === undefined) return;
+    if (init instanceof Headers) {
+      this.list.push(...init.list);
+    } else if (Symbol.iterator in init) {
+      for (const [name, value] of init as Iterable<readonly [string, string]>) this.append(name, value);
+    } else {
+      for (const [name, value] of Object.entries(init)) {
+        if (value === undefined) continue;
+        if (typeof value === 'string') this.append(name, value);
+        else for (const item of value) this.append(name, item);
+      }
+    }
+  }
+
+  /** Builds headers from Node's `rawHeaders` (trusted: they were already parsed by Node). */
+  static fromRaw(raw: readonly string[]): Headers {
+    const headers = new Headers();
+    for (let i = 0; i < raw.length; i += 2) headers.list.push(raw[i].toLowerCase(), raw[i + 1]);
+    return headers;
+  }
+
+  /** The values under `name`, joined with `, `; null when there is none. */
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    let found: string | null = null;
+    for (let i = 0; i < this.list.length; i += 2) {
+      if (this.list[i] === key) found = found === null ? this.list[i + 1] : `${found}, ${this.list[i + 1]}`;
+    }
+    return found;
+  }
+
+  /** Every value under `name`, in order. */
+  getAll(name: string): string[] {
+    const key = name.toLowerCase();
+    const values: string[] = [];
+    for (let i = 0; i < this.list.length; i += 2) if (this.list[i] === key) values.push(this.list[i + 1]);
+    return values;
+  }
+
+  /** The `set-cookie` values, one per cookie. */
+  getSetCookie(): string[] {
+    return this.getAll('set-cookie');
+  }
+
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    for (let i = 0; i < this.list.length; i += 2) if (this.list[i] === key) return true;
+    return false;
+  }
+
+  /** Replaces every value under `name` with `value`. */
+  set(name: string, value: string): void {
+    const key = checkName(name);
+    checkValue(name, value);
+    let i = this.list.indexOf(key);
+    while (i !== -1 && i % 2 !== 0) i = this.list.indexOf(key, i + 1);
+    if (i === -1) {
+      this.list.push(key, value);
+      return;
+    }
+    this.list[i + 1] = value;
+    this.removeFrom(key, i + 2);
+  }
+
+  /** Adds a value under `name`, keeping the ones already there. */
+  append(name: string, value: string): void {
+    this.list.push(checkName(name), checkValue(name, value));
+  }
+
+  delete(name: string): void {
+    this.removeFrom(name.toLowerCase(), 0);
+  }
+
+  /** Names (lower-cased) and values, in order; a name with several values comes several times. */
+  *entries(): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.list.length; i += 2) yield [this.list[i], this.list[i + 1]];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  /** The headers as a plain object; several values under one name are joined with `, `. */
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name] of this.entries()) out[name] ??= this.get(name) as string;
+    return out;
+  }
+
+  /** The flat `[name, value, …]` list for `res.writeHead`; do not mutate it. */
+  toFlatList(): readonly string[] {
+    return this.list;
+  }
+
+  private removeFrom(key: string, start: number): void {
+    let write = start;
+    for (let read = start; read < this.list.length; read += 2) {
+      if (this.list[read] === key) continue;
+      this.list[write] = this.list[read];
+      this.list[write + 1] = this.list[read + 1];
+      write += 2;
+    }
+    this.list.length = write;
+  }
+}

@@ -1,0 +1,50 @@
+export { Application, type ApplicationOptions } from './application';
+export { createRequestListener, type RequestListener } from './adapters/node';
+export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
+export { parseCookies, serializeCookie, type CookieOptions } from './cookies';
+export { HTTPException } from './exceptions';
+export { Headers, type HeadersInit } from './headers';
+export {
+  BaseHTTPMiddleware,
+  FunctionMiddleware,
+  Middleware,
+  type CallNext,
+  type DispatchFunction,
+  type HTTPApp,
+  type MiddlewareClass,
+  type MiddlewareSpec,
+} from './middleware/base';
+export { ServerErrorMiddleware, type ErrorLogger } from './middleware/errors';
+export {
+  ExceptionHandlers,
+  ExceptionMiddleware,
+  defaultHTTPExceptionHandler,
+  type ErrorClass,
+  type ExceptionHandler,
+  type ExceptionHandlerKey,
+} from './middleware/exceptions';
+export { CONVERTORS, compilePath, type CompiledPath, type Convertor } from './paths';
+export { Request, type Client, type RequestApp, type RequestSource } from './requests';
+export {
+  HTMLResponse,
+  JSONResponse,
+  PlainTextResponse,
+  RedirectResponse,
+  Response,
+  StreamingResponse,
+  type BodyChunk,
+  type ResponseInit,
+  type StreamContent,
+} from './responses';
+export { FileResponse, type FileResponseInit } from './file-response';
+export {
+  Match,
+  Mount,
+  Route,
+  Router,
+  type BaseRoute,
+  type Endpoint,
+  type MountOptions,
+  type RouteOptions,
+  type RouterOptions,
+} from './routing';

@@ -1,0 +1,124 @@
+import { HTTPException } from '../exceptions';
+import type { Request } from '../requests';
+import { Response } from '../responses';
+import { httpExceptionResponse } from './exceptions';
+
+/**
+ * The one protocol every layer speaks: middleware, router, routes, mounts, the exception layers
+ * and `Application` itself. Starlette's "everything is an ASGI app", with `handle(request)`.
+ */
+export interface HTTPApp {
+  handle(request: Request): Promise<Response>;
+}
+
+/** Passes the request to the rest of the stack and resolves to the response it produced. */
+export type CallNext = (request: Request) => Promise<Response>;
+
+/** The function form of a middleware, as registered with `app.middleware('http')`. */
+export type DispatchFunction = (request: Request, callNext: CallNext) => Promise<Response>;
+
+/**
+ * A middleware class: constructed once, with the next layer and its options, when the stack is
+ * built. `Args` is what follows `app` in its constructor, so options are type-checked.
+ */
+export type MiddlewareClass<Args extends unknown[] = never[]> = new (app: HTTPApp, ...args: Args) => HTTPApp;
+
+/** What a middleware registration offers the stack builder; {@link Middleware} implements it. */
+export interface MiddlewareSpec {
+  /** The middleware class. */
+  readonly cls: { readonly name: string };
+  /** The options given at registration, if any. */
+  readonly options: unknown;
+  /** Builds this layer in front of `app`. */
+  build(app: HTTPApp): HTTPApp;
+}
+
+/**
+ * A registration: a middleware class and its options, built into the stack later. In the
+ * `middleware` option of `Application`, the first in the list is the outermost.
+ */
+export class Middleware<Args extends unknown[] = unknown[]> implements MiddlewareSpec {
+  readonly cls: MiddlewareClass<Args>;
+  readonly args: Args;
+
+  constructor(cls: MiddlewareClass<Args>, ...args: Args) {
+    this.cls = cls;
+    this.args = args;
+  }
+
+  /** The options given at registration (the first argument after `app`), if any. */
+  get options(): unknown {
+    return this.args[0];
+  }
+
+  /** Builds this layer in front of `app`. */
+  build(app: HTTPApp): HTTPApp {
+    return new this.cls(app, ...this.args);
+  }
+}
+
+function notAResponse(middleware: string, value: unknown): never {
+  const got = value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+  throw new TypeError(`Middleware ${middleware} must resolve to a Response, but it resolved to ${got}`);
+}
+
+/**
+ * Subclass it and implement {@link BaseHTTPMiddleware.dispatch} to wrap every request:
+ * do work before `await callNext(request)`, change the response after it, or answer without
+ * calling it at all.
+ *
+ * Unlike Starlette's, an `HTTPException` thrown in `dispatch` becomes this middleware's response
+ * (the layers outside see an ordinary response), bodies read here stay readable downstream, and
+ * streaming responses pass through without being buffered.
+ *
+ * @typeParam Options - the options object `addMiddleware(Cls, options)` passes to the constructor.
+ */
+export abstract class BaseHTTPMiddleware<Options = undefined> implements HTTPApp {
+  /** The next layer inwards. */
+  protected readonly app: HTTPApp;
+  /** The options given at registration. */
+  protected readonly options: Options;
+  /** Bound once here, not per request. */
+  private readonly next: CallNext;
+
+  constructor(app: HTTPApp, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]) {
+    this.app = app;
+    this.options = options as Options;
+    this.next = (request) => app.handle(request);
+  }
+
+  /** Handles one request; override it to wrap the rest of the stack. */
+  abstract dispatch(request: Request, callNext: CallNext): Promise<Response>;
+
+  /** How error messages name this middleware. */
+  protected describe(): string {
+    return this.constructor.name;
+  }
+
+  handle(request: Request): Promise<Response> {
+    let result: Promise<Response>;
+    try {
+      result = this.dispatch(request, this.next);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    return result.then(
+      (response) => (response instanceof Response ? response : notAResponse(this.describe(), response)),
+      (error: unknown) => {
+        if (error instanceof HTTPException) return httpExceptionResponse(request, error);
+        throw error;
+      },
+    );
+  }
+}
+
+/** Adapts a function registered with `app.middleware('http')` to the class protocol. */
+export class FunctionMiddleware extends BaseHTTPMiddleware<DispatchFunction> {
+  override dispatch(request: Request, callNext: CallNext): Promise<Response> {
+    return this.options(request, callNext);
+  }
+
+  protected override describe(): string {
+    return `function ${this.options.name || '(anonymous)'}`;
+  }
+}

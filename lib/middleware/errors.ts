@@ -1,0 +1,60 @@
+import { HTTPException } from '../exceptions';
+import type { Request } from '../requests';
+import { HTMLResponse, PlainTextResponse, type Response } from '../responses';
+import type { HTTPApp } from './base';
+import { httpExceptionResponse, type ExceptionHandlers } from './exceptions';
+
+/** Where the server-error layer reports the errors it turns into 500s. */
+export interface ErrorLogger {
+  error(message: string, error?: unknown): void;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(`Non-error thrown: ${String(thrown)}`);
+}
+
+/** The debug 500: the stack trace, as HTML for a browser, as plain text otherwise. */
+function debugResponse(request: Request, error: Error): Response {
+  const trace = error.stack ?? `${error.name}: ${error.message}`;
+  if ((request.headers.get('accept') ?? '').includes('text/html')) {
+    const html = `<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head><body><h1>500 Server Error</h1><h2>${escapeHtml(`${error.name}: ${error.message}`)}</h2><pre>${escapeHtml(trace)}</pre></body></html>`;
+    return new HTMLResponse(html, { statusCode: 500 });
+  }
+  return new PlainTextResponse(trace, { statusCode: 500 });
+}
+
+/**
+ * The outermost layer: any error that escapes the rest of the stack is logged once and becomes a
+ * 500 — `Internal Server Error` in plain text, the registered 500/`Error` handler's response, or
+ * with `debug` the stack trace.
+ */
+export class ServerErrorMiddleware implements HTTPApp {
+  constructor(
+    private readonly app: HTTPApp,
+    private readonly options: { debug: boolean; handlers: ExceptionHandlers; logger: ErrorLogger },
+  ) {}
+
+  handle(request: Request): Promise<Response> {
+    return this.app.handle(request).catch((thrown: unknown) => this.respond(request, thrown));
+  }
+
+  private async respond(request: Request, thrown: unknown): Promise<Response> {
+    if (thrown instanceof HTTPException) return httpExceptionResponse(request, thrown);
+    const error = toError(thrown);
+    this.options.logger.error(`Exception in ${request.method} ${request.url.pathname}`, error);
+    if (this.options.debug) return debugResponse(request, error);
+    const handler = this.options.handlers.serverError;
+    if (handler) {
+      try {
+        return await handler(request, error);
+      } catch (handlerError) {
+        this.options.logger.error('The 500 exception handler itself failed', handlerError);
+      }
+    }
+    return new PlainTextResponse('Internal Server Error', { statusCode: 500 });
+  }
+}

@@ -1,0 +1,165 @@
+import { BackgroundTasks } from './background';
+import { serializeCookie, type CookieOptions } from './cookies';
+import { Headers, type HeadersInit } from './headers';
+
+/** What a response body is made of when it streams. */
+export type BodyChunk = string | Uint8Array;
+
+/** Options shared by every response class. */
+export interface ResponseInit {
+  /** HTTP status; 200 unless the class says otherwise. */
+  statusCode?: number;
+  headers?: HeadersInit;
+  /** The media type for `content-type`; text types get `; charset=utf-8`. */
+  mediaType?: string;
+  /** Tasks to run once this response has been completely sent. */
+  background?: BackgroundTasks;
+}
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+function bodyless(statusCode: number): boolean {
+  return statusCode < 200 || statusCode === 204 || statusCode === 304;
+}
+
+/**
+ * An HTTP response. The same object travels out through every middleware, which may change
+ * its `statusCode` and `headers` in place, or replace it.
+ *
+ * A fixed body lives in `body` (bytes, with `content-length` set at construction). A streaming
+ * body lives in `bodyIterator`; a middleware may wrap that iterator to transform the stream.
+ */
+export class Response {
+  /** The class's default media type (Starlette's `media_type` class attribute). */
+  static readonly mediaType: string | null = null;
+
+  statusCode: number;
+  readonly headers: Headers;
+  mediaType: string | null;
+  background: BackgroundTasks | undefined;
+  /** The fixed body, as bytes; empty for a streaming response. */
+  body: Uint8Array = EMPTY;
+  /** The streaming body, or null when the body is fixed. */
+  bodyIterator: AsyncIterable<BodyChunk> | null = null;
+
+  constructor(content?: unknown, init: ResponseInit = {}) {
+    this.statusCode = init.statusCode ?? 200;
+    this.headers = new Headers(init.headers);
+    this.mediaType = init.mediaType ?? (this.constructor as typeof Response).mediaType;
+    this.background = init.background;
+    this.body = this.render(content);
+    this.initHeaders(true);
+  }
+
+  /** Turns content into bytes; subclasses override it (JSON, for one). */
+  protected render(content: unknown): Uint8Array {
+    if (content === undefined || content === null) return EMPTY;
+    if (typeof content === 'string') return encoder.encode(content);
+    if (content instanceof Uint8Array) return content;
+    throw new TypeError(`${this.constructor.name} content must be a string or a Uint8Array, got ${typeof content}`);
+  }
+
+  /** Sets `content-length` (for a fixed body) and `content-type`, unless given. */
+  protected initHeaders(fixedLength: boolean): void {
+    if (fixedLength && !this.headers.has('content-length') && !bodyless(this.statusCode)) {
+      this.headers.set('content-length', String(this.body.byteLength));
+    }
+    if (this.mediaType !== null && !this.headers.has('content-type')) {
+      const charset = this.mediaType.startsWith('text/') && !this.mediaType.includes('charset=') ? '; charset=utf-8' : '';
+      this.headers.set('content-type', this.mediaType + charset);
+    }
+  }
+
+  /** Replaces the body with fixed bytes (or text) and updates `content-length`. */
+  setBody(content: BodyChunk): void {
+    this.body = typeof content === 'string' ? encoder.encode(content) : content;
+    this.bodyIterator = null;
+    if (!bodyless(this.statusCode)) this.headers.set('content-length', String(this.body.byteLength));
+  }
+
+  /**
+   * The whole body as bytes. For a streaming response this reads the stream to its end and keeps
+   * the result as the fixed body, so the response can still be sent afterwards.
+   */
+  async bytes(): Promise<Uint8Array> {
+    if (this.bodyIterator === null) return this.body;
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of this.bodyIterator) chunks.push(typeof chunk === 'string' ? encoder.encode(chunk) : chunk);
+    this.bodyIterator = null;
+    this.body = Buffer.concat(chunks);
+    return this.body;
+  }
+
+  /** The whole body decoded as UTF-8 (see {@link Response.bytes}). */
+  async text(): Promise<string> {
+    return new TextDecoder().decode(await this.bytes());
+  }
+
+  /** Appends a `set-cookie` header. */
+  setCookie(name: string, value = '', options: CookieOptions = {}): void {
+    this.headers.append('set-cookie', serializeCookie(name, value, options));
+  }
+
+  /** Appends a `set-cookie` header that expires the cookie now. */
+  deleteCookie(name: string, options: Omit<CookieOptions, 'maxAge' | 'expires'> = {}): void {
+    this.setCookie(name, '', { ...options, maxAge: 0, expires: new Date(0) });
+  }
+}
+
+/** A `text/plain` response. */
+export class PlainTextResponse extends Response {
+  static override readonly mediaType: string | null = 'text/plain';
+}
+
+/** A `text/html` response. */
+export class HTMLResponse extends Response {
+  static override readonly mediaType: string | null = 'text/html';
+}
+
+/** A response whose content is serialized with `JSON.stringify` (compact, as FastAPI's). */
+export class JSONResponse extends Response {
+  static override readonly mediaType: string | null = 'application/json';
+
+  protected override render(content: unknown): Uint8Array {
+    return encoder.encode(JSON.stringify(content) ?? 'null');
+  }
+}
+
+const URL_SAFE = /[^A-Za-z0-9\-._~:/%#?=@[\]!$&'()*+,;]/gu;
+
+/** A redirect to `url` (307 by default); unsafe characters in the URL are percent-encoded. */
+export class RedirectResponse extends Response {
+  constructor(url: string | URL, statusCode = 307, init: Omit<ResponseInit, 'statusCode'> = {}) {
+    super(null, { ...init, statusCode });
+    const target = String(url);
+    if (/[\r\n\0]/.test(target)) throw new TypeError('Redirect URL must not contain CR, LF or NUL');
+    this.headers.set('location', target.replace(URL_SAFE, encodeURIComponent));
+  }
+}
+
+/** What a {@link StreamingResponse} can stream: async or sync iterables (Node `Readable`s are async iterables). */
+export type StreamContent = AsyncIterable<BodyChunk> | Iterable<BodyChunk>;
+
+async function* fromSync(iterable: Iterable<BodyChunk>): AsyncGenerator<BodyChunk> {
+  yield* iterable;
+}
+
+/**
+ * A response whose body is produced chunk by chunk, and written as it is produced: it is never
+ * buffered on its way out through the middleware. The iterator is stopped (`return()`) when the
+ * client goes away.
+ */
+export class StreamingResponse extends Response {
+  constructor(content: StreamContent, init: ResponseInit = {}) {
+    super(null, init);
+    if (typeof content === 'string' || content instanceof Uint8Array) {
+      throw new TypeError('StreamingResponse content must be an iterable of chunks; use Response for a fixed body');
+    }
+    this.bodyIterator = Symbol.asyncIterator in content ? content : fromSync(content);
+  }
+
+  protected override initHeaders(): void {
+    super.initHeaders(false);
+  }
+}
