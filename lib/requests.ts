@@ -91,7 +91,8 @@ export class Request<State extends object = Record<string, unknown>> {
     if (this.cachedPath === undefined) {
       const target = this.source.target;
       const q = target.indexOf('?');
-      this.cachedPath = decodePath(q === -1 ? target : target.slice(0, q));
+      const raw = target.startsWith('/') ? (q === -1 ? target : target.slice(0, q)) : this.url.pathname;
+      this.cachedPath = decodePath(raw);
     }
     return this.cachedPath;
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { finished } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Headers } from '../headers';
+import { callApp } from '../middleware/base';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
 import type { BodyChunk, Response } from '../responses';
@@ -107,7 +108,7 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
 export function createRequestListener(app: RequestApp, logger: ErrorLogger = console): RequestListener {
   return (req, res) => {
     const request = new Request(new NodeRequestSource(req, res), app);
-    app.handle(request).then(
+    callApp(app, request).then(
       (response) => {
         try {
           send(res, request, response, logger);

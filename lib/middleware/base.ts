@@ -11,6 +11,18 @@ export interface HTTPApp {
   handle(request: Request): Promise<Response>;
 }
 
+/**
+ * Calls `app.handle(request)`, turning a synchronous throw into a rejection, so that every layer
+ * can rely on one error channel whatever the inner layer does.
+ */
+export function callApp(app: HTTPApp, request: Request): Promise<Response> {
+  try {
+    return app.handle(request);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Passes the request to the rest of the stack and resolves to the response it produced. */
 export type CallNext = (request: Request) => Promise<Response>;
 
@@ -84,7 +96,7 @@ export abstract class BaseHTTPMiddleware<Options = undefined> implements HTTPApp
   constructor(app: HTTPApp, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]) {
     this.app = app;
     this.options = options as Options;
-    this.next = (request) => app.handle(request);
+    this.next = (request) => callApp(app, request);
   }
 
   /** Handles one request; override it to wrap the rest of the stack. */

@@ -1,7 +1,7 @@
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { HTMLResponse, PlainTextResponse, type Response } from '../responses';
-import type { HTTPApp } from './base';
+import { callApp, type HTTPApp } from './base';
 import { httpExceptionResponse, type ExceptionHandlers } from './exceptions';
 
 /** Where the server-error layer reports the errors it turns into 500s. */
@@ -39,7 +39,7 @@ export class ServerErrorMiddleware implements HTTPApp {
   ) {}
 
   handle(request: Request): Promise<Response> {
-    return this.app.handle(request).catch((thrown: unknown) => this.respond(request, thrown));
+    return callApp(this.app, request).catch((thrown: unknown) => this.respond(request, thrown));
   }
 
   private async respond(request: Request, thrown: unknown): Promise<Response> {

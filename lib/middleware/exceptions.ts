@@ -1,7 +1,7 @@
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { JSONResponse, Response } from '../responses';
-import type { HTTPApp } from './base';
+import { callApp, type HTTPApp } from './base';
 
 /**
  * Turns an error into a response. Registered for a status code it receives the `HTTPException`
@@ -84,7 +84,7 @@ export class ExceptionMiddleware implements HTTPApp {
   ) {}
 
   handle(request: Request): Promise<Response> {
-    return this.app.handle(request).catch((error: unknown) => {
+    return callApp(this.app, request).catch((error: unknown) => {
       const handler = this.handlers.lookup(error);
       if (handler === undefined) throw error;
       return handler(request, error as Error);
