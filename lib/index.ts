@@ -48,3 +48,6 @@ export {
   type RouteOptions,
   type RouterOptions,
 } from './routing';
+export { CORSMiddleware, type CORSOptions } from './middleware/cors';
+export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from './middleware/trustedhost';
+export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
