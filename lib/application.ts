@@ -73,7 +73,7 @@ export class Application implements HTTPApp {
    * Registers a middleware class; it is constructed as `new cls(nextApp, ...args)` when the stack
    * is built. The last one added is the outermost.
    */
-  addMiddleware<Args extends unknown[]>(cls: MiddlewareClass<Args>, ...args: Args): void {
+  addMiddleware<Args extends unknown[]>(cls: MiddlewareClass<Args>, ...args: NoInfer<Args>): void {
     if (this.started) throw new Error('Cannot add middleware after an application has started');
     this.userMiddleware.unshift(new Middleware(cls, ...args));
   }

@@ -53,7 +53,7 @@ export class Middleware<Args extends unknown[] = unknown[]> implements Middlewar
   readonly cls: MiddlewareClass<Args>;
   readonly args: Args;
 
-  constructor(cls: MiddlewareClass<Args>, ...args: Args) {
+  constructor(cls: MiddlewareClass<Args>, ...args: NoInfer<Args>) {
     this.cls = cls;
     this.args = args;
   }
