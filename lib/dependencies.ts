@@ -1,0 +1,92 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** When a dependency's exit code runs. */
+export type DependencyScope = 'request' | 'function';
+
+/** Options of `request.depends`. */
+export interface DependsOptions {
+  /**
+   * `'request'` (the default, as FastAPI 0.118+): the exit code runs after the response was sent and
+   * after the background tasks. `'function'`: it runs as soon as the endpoint returns, before the
+   * response leaves.
+   */
+  scope?: DependencyScope;
+}
+
+/** What a dependency function may return: a value, a promise, or a generator whose `yield` gives the value. */
+export type DependencyResult<T> = T | Promise<T> | AsyncGenerator<T, unknown, unknown> | Generator<T, unknown, unknown>;
+
+/** The value a dependency function provides. */
+export type DependencyValue<R> =
+  R extends AsyncGenerator<infer T, unknown, unknown> ? T : R extends Generator<infer T, unknown, unknown> ? T : Awaited<R>;
+
+type AnyGenerator = AsyncGenerator<unknown, unknown, unknown> | Generator<unknown, unknown, unknown>;
+
+function isGenerator(value: unknown): value is AnyGenerator {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AnyGenerator).next === 'function' &&
+    typeof (value as AnyGenerator).throw === 'function' &&
+    (Symbol.asyncIterator in value || Symbol.iterator in value)
+  );
+}
+
+/** Reports an error raised by exit code that was not the error thrown into it. */
+export type ExitErrorReporter = (error: unknown) => void;
+
+type Exit = (error: unknown) => Promise<void>;
+
+/**
+ * Exit code to run later, last registered first (Python's `AsyncExitStack`). Each exit runs in the
+ * async context its dependency was resolved in, so `AsyncLocalStorage` values are still there.
+ */
+export class ExitStack {
+  private readonly exits: Exit[] = [];
+
+  push(exit: Exit): void {
+    this.exits.push(exit);
+  }
+
+  get size(): number {
+    return this.exits.length;
+  }
+
+  /**
+   * Runs every exit, newest first. `error` (the endpoint's, if it failed) is thrown into each
+   * generator at its `yield`. Returns the error to propagate: a new one raised by exit code, or the
+   * original one.
+   */
+  async unwind(error: unknown, report: ExitErrorReporter): Promise<unknown> {
+    let current = error;
+    while (this.exits.length > 0) {
+      const exit = this.exits.pop() as Exit;
+      try {
+        await exit(current);
+      } catch (raised) {
+        if (raised !== current) report(raised);
+        current = raised;
+      }
+    }
+    return current;
+  }
+}
+
+/**
+ * Resolves `fn(arg)`: awaits a promise, or runs a generator to its first `yield` and registers the
+ * rest of it (its exit code) on `exits`.
+ */
+export async function resolveDependency(result: unknown, exits: ExitStack): Promise<unknown> {
+  if (!isGenerator(result)) return result;
+  const generator = result;
+  const first = await generator.next();
+  if (first.done) throw new Error('A dependency generator must yield a value before it returns');
+  const runInContext = AsyncLocalStorage.snapshot();
+  exits.push((error) =>
+    runInContext(async () => {
+      const after = error === undefined ? await generator.next() : await generator.throw(error);
+      if (!after.done) await generator.return(undefined);
+    }),
+  );
+  return first.value;
+}

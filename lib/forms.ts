@@ -1,0 +1,185 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
+import { HTTPException } from './exceptions';
+import { Headers } from './headers';
+
+/** Limits of form parsing. */
+export interface FormOptions {
+  /** Bytes of an uploaded file kept in memory before it is moved to a temporary file. Default 1 MiB. */
+  spoolSize?: number;
+  /** At most this many files (default 1000) and fields (default 1000); more is a 400. */
+  maxFiles?: number;
+  maxFields?: number;
+}
+
+const DEFAULT_SPOOL_SIZE = 1024 * 1024;
+
+/** A file from a `multipart/form-data` body: in memory while small, in a temporary file past `spoolSize`. */
+export class UploadFile {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly headers: Headers;
+  /** Size in bytes. */
+  size = 0;
+  private chunks: Buffer[] = [];
+  private file: string | null = null;
+
+  constructor(filename: string, contentType: string, headers: Headers) {
+    this.filename = filename;
+    this.contentType = contentType;
+    this.headers = headers;
+  }
+
+  /** The path of the temporary file once the upload was spooled to disk; null while in memory. */
+  get path(): string | null {
+    return this.file;
+  }
+
+  /** The whole content. */
+  async bytes(): Promise<Buffer> {
+    if (this.file === null) return Buffer.concat(this.chunks);
+    const parts: Buffer[] = [];
+    for await (const chunk of this.stream()) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  /** The content in chunks, without loading a spooled file whole. */
+  async *stream(): AsyncGenerator<Buffer> {
+    if (this.file === null) yield* this.chunks;
+    else yield* createReadStream(this.file) as AsyncIterable<Buffer>;
+  }
+
+  /** @internal Reads the part from the parser, spooling to disk past `spoolSize`. */
+  async receive(source: Readable, spoolSize: number, tempFiles: string[]): Promise<void> {
+    let disk: WriteStream | null = null;
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      this.size += chunk.byteLength;
+      if (disk === null && this.size > spoolSize) {
+        const dir = await mkdtemp(join(tmpdir(), 'stackware-upload-'));
+        tempFiles.push(dir);
+        this.file = join(dir, 'upload');
+        disk = createWriteStream(this.file);
+        for (const held of this.chunks) disk.write(held);
+        this.chunks = [];
+      }
+      if (disk === null) this.chunks.push(chunk);
+      else if (!disk.write(chunk)) await once(disk, 'drain');
+    }
+    if (disk !== null) {
+      disk.end();
+      await once(disk, 'close');
+    }
+  }
+}
+
+/** A form field's value: text, or an uploaded file. */
+export type FormValue = string | UploadFile;
+
+/** The fields of a parsed form, several values per name kept in order (Starlette's `FormData`). */
+export class FormData implements Iterable<[string, FormValue]> {
+  private readonly items: Array<[string, FormValue]> = [];
+
+  /** @internal */
+  add(name: string, value: FormValue): void {
+    this.items.push([name, value]);
+  }
+
+  /** The first value of `name`, or null. */
+  get(name: string): FormValue | null {
+    return this.items.find(([key]) => key === name)?.[1] ?? null;
+  }
+
+  getAll(name: string): FormValue[] {
+    return this.items.filter(([key]) => key === name).map(([, value]) => value);
+  }
+
+  has(name: string): boolean {
+    return this.items.some(([key]) => key === name);
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, FormValue]> {
+    return this.items[Symbol.iterator]();
+  }
+}
+
+/** Deletes the temporary files of spooled uploads. */
+export async function removeTempFiles(dirs: readonly string[]): Promise<void> {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/** Parses an `application/x-www-form-urlencoded` body. */
+export function parseUrlEncoded(body: string): FormData {
+  const form = new FormData();
+  for (const [name, value] of new URLSearchParams(body)) form.add(name, value);
+  return form;
+}
+
+/**
+ * Parses a `multipart/form-data` body with busboy as it streams in. Spooled uploads' temporary
+ * directories are pushed on `tempFiles` as soon as they exist, so they can be removed later even
+ * if parsing fails.
+ */
+export async function parseMultipart(
+  contentType: string,
+  body: AsyncIterable<Uint8Array>,
+  tempFiles: string[],
+  options: FormOptions = {},
+): Promise<FormData> {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      limits: { files: options.maxFiles ?? 1000, fields: options.maxFields ?? 1000 },
+    });
+  } catch (error) {
+    throw new HTTPException(400, `Malformed multipart body: ${(error as Error).message}`);
+  }
+  const spoolSize = options.spoolSize ?? DEFAULT_SPOOL_SIZE;
+  const form = new FormData();
+  const pending: Promise<void>[] = [];
+  let failure: unknown = null;
+  const fail = (error: unknown): void => {
+    failure ??= error;
+  };
+
+  parser.on('field', (name, value) => form.add(name, value));
+  parser.on('file', (name, stream, info) => {
+    const headers = new Headers({ 'content-type': info.mimeType });
+    const upload = new UploadFile(info.filename ?? '', info.mimeType, headers);
+    form.add(name, upload);
+    pending.push(upload.receive(stream, spoolSize, tempFiles).catch(fail));
+  });
+  parser.on('filesLimit', () => fail(new HTTPException(400, 'Too many files in the form')));
+  parser.on('fieldsLimit', () => fail(new HTTPException(400, 'Too many fields in the form')));
+  const finished = new Promise<void>((resolve) => {
+    parser.on('close', resolve);
+    parser.on('error', (error) => {
+      fail(new HTTPException(400, `Malformed multipart body: ${(error as Error).message}`));
+      resolve();
+    });
+  });
+
+  try {
+    for await (const chunk of body) {
+      if (failure !== null) break;
+      if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), finished]);
+    }
+  } catch (error) {
+    parser.destroy();
+    throw error;
+  }
+  parser.end();
+  await finished;
+  await Promise.all(pending);
+  if (failure !== null) throw failure;
+  return form;
+}
