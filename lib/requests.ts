@@ -73,6 +73,8 @@ export class Request<State extends object = Record<string, unknown>> {
   private controller: AbortController | undefined;
   private tasks: BackgroundTasks | undefined;
   private streamConsumed = false;
+  private attachedSession: Record<string, unknown> | undefined;
+  private onSessionAccess: (() => void) | undefined;
 
   constructor(source: RequestSource, app?: RequestApp) {
     this.source = source;
@@ -136,6 +138,24 @@ export class Request<State extends object = Record<string, unknown>> {
   /** Tasks to run after the response has been sent, after the response's own tasks. */
   get backgroundTasks(): BackgroundTasks {
     return (this.tasks ??= new BackgroundTasks());
+  }
+
+  /**
+   * The session data, a plain object that `SessionMiddleware` loads from the session cookie and
+   * saves back when it was changed.
+   *
+   * @throws Error when no `SessionMiddleware` is installed in front of this request.
+   */
+  get session(): Record<string, unknown> {
+    if (this.attachedSession === undefined) throw new Error('SessionMiddleware must be installed to access request.session');
+    this.onSessionAccess?.();
+    return this.attachedSession;
+  }
+
+  /** @internal Used by `SessionMiddleware`: attaches the session and a callback run on every access. */
+  attachSession(session: Record<string, unknown>, onAccess?: () => void): void {
+    this.attachedSession = session;
+    this.onSessionAccess = onAccess;
   }
 
   /** @internal The request-scoped tasks, if any were added. */
