@@ -51,3 +51,5 @@ export {
 export { CORSMiddleware, type CORSOptions } from './middleware/cors';
 export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from './middleware/trustedhost';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
+export { SessionMiddleware, TimestampSigner, pythonJSONDumps, type SessionOptions } from './middleware/sessions';
+export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
