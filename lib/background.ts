@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /** A task to run after the response was sent. */
 export type BackgroundTask = () => unknown;
 
@@ -19,7 +21,9 @@ export class BackgroundTasks {
 
   /** Adds `fn(...args)` to the end of the queue. */
   addTask<Args extends unknown[]>(fn: (...args: Args) => unknown, ...args: Args): void {
-    this.tasks.push(() => fn(...args));
+    // Run it in the async context it was added in, so AsyncLocalStorage values are still there.
+    const runInContext = AsyncLocalStorage.snapshot();
+    this.tasks.push(() => runInContext(() => fn(...args)));
   }
 
   get size(): number {

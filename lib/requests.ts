@@ -1,8 +1,11 @@
 import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
+import { ExitStack, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
 import { HTTPException } from './exceptions';
+import { parseMultipart, parseUrlEncoded, removeTempFiles, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
 import type { HTTPApp } from './middleware/base';
+import type { ErrorLogger } from './middleware/errors';
 import type { ExceptionHandlers } from './middleware/exceptions';
 
 /** The peer of the connection. */
@@ -32,6 +35,7 @@ export interface RequestSource {
 export interface RequestApp extends HTTPApp {
   readonly maxBodySize?: number;
   readonly exceptionHandlers?: ExceptionHandlers;
+  readonly logger?: ErrorLogger;
 }
 
 const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
@@ -73,6 +77,14 @@ export class Request<State extends object = Record<string, unknown>> {
   private controller: AbortController | undefined;
   private tasks: BackgroundTasks | undefined;
   private streamConsumed = false;
+  private cachedForm: Promise<FormData> | undefined;
+  private dependencies: Map<unknown, Promise<unknown>> | undefined;
+  /** @internal Exit code of dependencies with `scope: 'function'`, run when the endpoint returns. */
+  functionExits: ExitStack | undefined;
+  /** @internal Exit code run after the response was sent and the background tasks ran. */
+  requestExits: ExitStack | undefined;
+  /** @internal The error the endpoint failed with, thrown into dependency exit code. */
+  endpointError: unknown;
   private attachedSession: Record<string, unknown> | undefined;
   private onSessionAccess: (() => void) | undefined;
 
@@ -201,6 +213,44 @@ export class Request<State extends object = Record<string, unknown>> {
     if (this.streamConsumed) throw new Error('The request body stream was already consumed');
     this.streamConsumed = true;
     yield* this.limited();
+  }
+
+  /**
+   * The body parsed as a form: `application/x-www-form-urlencoded` or `multipart/form-data`
+   * (uploads stream to memory up to `spoolSize`, then to a temporary file removed after the
+   * response). Any other content type is a 415; a malformed body a 400.
+   */
+  form(options?: FormOptions): Promise<FormData> {
+    return (this.cachedForm ??= this.parseForm(options));
+  }
+
+  /**
+   * Resolves a dependency once per request (cached by `fn`). `fn` may return a value or a promise,
+   * or be a generator: the value it yields is returned, and the code after its `yield` runs later
+   * (see {@link DependsOptions.scope}), with the endpoint's error thrown in at the `yield` if it failed.
+   */
+  depends<R>(fn: (request: this) => R, options: DependsOptions = {}): Promise<DependencyValue<R>> {
+    const cache = (this.dependencies ??= new Map());
+    let value = cache.get(fn);
+    if (value === undefined) {
+      const exits =
+        options.scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
+      value = (async () => resolveDependency(fn(this), exits))();
+      cache.set(fn, value);
+    }
+    return value as Promise<DependencyValue<R>>;
+  }
+
+  private async parseForm(options?: FormOptions): Promise<FormData> {
+    const contentType = this.headers.get('content-type') ?? '';
+    const mediaType = contentType.split(';')[0].trim().toLowerCase();
+    if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text());
+    if (mediaType === 'multipart/form-data') {
+      const tempFiles: string[] = [];
+      (this.requestExits ??= new ExitStack()).push(() => removeTempFiles(tempFiles));
+      return parseMultipart(contentType, this.stream(), tempFiles, options);
+    }
+    throw new HTTPException(415, `Unsupported media type for a form: ${mediaType === '' ? 'none' : mediaType}`);
   }
 
   private async readBody(): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BackgroundTasks } from './background';
 import { serializeCookie, type CookieOptions } from './cookies';
 import { Headers, type HeadersInit } from './headers';
@@ -17,6 +18,7 @@ export interface ResponseInit {
 }
 
 const EMPTY = new Uint8Array(0);
+const runDirectly = <T>(step: () => T): T => step();
 const encoder = new TextEncoder();
 
 function bodyless(statusCode: number): boolean {
@@ -42,6 +44,11 @@ export class Response {
   body: Uint8Array = EMPTY;
   /** The streaming body, or null when the body is fixed. */
   bodyIterator: AsyncIterable<BodyChunk> | null = null;
+  /**
+   * Runs a step of the streaming body in the async context the response was created in, so that
+   * `AsyncLocalStorage` values set by middleware are visible inside the body's generator.
+   */
+  runInContext: <T>(step: () => T) => T = runDirectly;
 
   constructor(content?: unknown, init: ResponseInit = {}) {
     this.statusCode = init.statusCode ?? 200;
@@ -157,6 +164,7 @@ export class StreamingResponse extends Response {
       throw new TypeError('StreamingResponse content must be an iterable of chunks; use Response for a fixed body');
     }
     this.bodyIterator = Symbol.asyncIterator in content ? content : fromSync(content);
+    this.runInContext = AsyncLocalStorage.snapshot();
   }
 
   protected override initHeaders(): void {

@@ -35,6 +35,9 @@ function wrap(app: HTTPApp, middleware: readonly MiddlewareSpec[] = []): HTTPApp
   return middleware.reduceRight((inner, spec) => spec.build(inner), app);
 }
 
+/** Errors raised by function-scoped exit code propagate as the endpoint's; nothing to report apart. */
+const ignore = (): void => undefined;
+
 function toResponse(value: unknown): Response {
   return value instanceof Response ? value : new JSONResponse(value);
 }
@@ -44,7 +47,18 @@ class EndpointApp implements HTTPApp {
   constructor(private readonly endpoint: Endpoint) {}
 
   async handle(request: Request): Promise<Response> {
-    return toResponse(await this.endpoint(request));
+    let value: unknown;
+    try {
+      value = await this.endpoint(request);
+    } catch (error) {
+      request.endpointError = error;
+      throw request.functionExits ? await request.functionExits.unwind(error, ignore) : error;
+    }
+    if (request.functionExits) {
+      const raised = await request.functionExits.unwind(undefined, ignore);
+      if (raised !== undefined) throw raised;
+    }
+    return toResponse(value);
   }
 }
 

@@ -6,7 +6,7 @@ import { callApp } from '../middleware/base';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
 import type { BodyChunk, Response } from '../responses';
-import { afterResponse } from '../lifecycle';
+import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 
 /** A Node `http` request listener. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -66,31 +66,59 @@ function waitForDrain(res: ServerResponse): Promise<void> {
   });
 }
 
-async function writeStream(res: ServerResponse, body: AsyncIterable<BodyChunk>, logger: ErrorLogger): Promise<void> {
+/**
+ * Writes a streaming body chunk by chunk, waiting for `drain` when the socket is full. When the
+ * client goes away the body's iterator is stopped (its `return()`, so a generator's `finally` runs)
+ * and nothing is logged; an error thrown by the body closes the connection and is logged once.
+ */
+async function writeStream(res: ServerResponse, response: Response, logger: ErrorLogger): Promise<void> {
+  const step = response.runInContext;
+  const iterator = (response.bodyIterator as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]();
+  let ended = false;
+  let stopped = false;
+  const stop = (): void => {
+    if (ended || stopped) return;
+    stopped = true;
+    Promise.resolve(step(() => iterator.return?.(undefined))).catch((error: unknown) =>
+      logger.error('The streaming body failed while being stopped', error),
+    );
+  };
+  const onClose = (): void => {
+    if (!res.writableFinished) stop();
+  };
+  res.once('close', onClose);
   try {
-    for await (const chunk of body) {
-      if (res.destroyed) break; // client gone: leaving the loop calls the iterator's return()
-      if (!res.write(chunk)) await waitForDrain(res);
+    for (;;) {
+      const next = await step(() => iterator.next());
+      if (next.done) break;
+      if (stopped || res.destroyed) return stop();
+      if (!res.write(next.value)) await waitForDrain(res);
     }
-    if (!res.destroyed) res.end();
+    ended = true;
+    res.off('close', onClose);
+    res.end();
   } catch (error) {
+    ended = true;
+    if (stopped) return;
     logger.error('Error while streaming the response body; the connection was closed', error);
     res.destroy();
   }
 }
 
 function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger): void {
-  const after = afterResponse(request, response, logger);
-  if (after !== undefined) finished(res, after);
+  const streaming = response.bodyIterator !== null;
+  if (streaming || hasWorkAfterResponse(request, response)) {
+    finished(res, () => void runAfterResponse(request, response, logger));
+  }
   res.writeHead(response.statusCode, response.headers.toFlatList() as string[]);
-  const stream = response.bodyIterator;
-  if (stream === null) {
+  if (!streaming) {
     res.end(request.method === 'HEAD' ? undefined : response.body);
   } else if (request.method === 'HEAD') {
     res.end();
-    void stream[Symbol.asyncIterator]().return?.();
+    const iterator = (response.bodyIterator as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]();
+    Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
   } else {
-    void writeStream(res, stream, logger);
+    void writeStream(res, response, logger);
   }
 }
 
