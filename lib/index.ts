@@ -53,3 +53,11 @@ export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { SessionMiddleware, TimestampSigner, pythonJSONDumps, type SessionOptions } from './middleware/sessions';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
+export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';
+export {
+  ExitStack,
+  type DependencyResult,
+  type DependencyScope,
+  type DependencyValue,
+  type DependsOptions,
+} from './dependencies';

@@ -101,7 +101,11 @@ async function writeStream(res: ServerResponse, response: Response, logger: Erro
     ended = true;
     if (stopped) return;
     logger.error('Error while streaming the response body; the connection was closed', error);
-    res.destroy();
+    // Flush what was already written, then close without ending the body: the client sees a
+    // truncated response, never one that looks complete.
+    const socket = res.socket;
+    if (socket !== null) socket.destroySoon();
+    else res.destroy();
   }
 }
 

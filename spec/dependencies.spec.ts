@@ -1,0 +1,335 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  Application,
+  BaseHTTPMiddleware,
+  HTTPException,
+  PlainTextResponse,
+  StreamingResponse,
+  type CallNext,
+  type Request,
+  type Response,
+} from 'stackware';
+import { recordingLogger, serve, sleep, within } from './helpers';
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('dependencies', () => {
+  it('resolves a dependency once per request, cached by its function', async () => {
+    let calls = 0;
+    const counter = async () => ++calls;
+    const app = new Application();
+    app.get('/', async (request) => ({ a: await request.depends(counter), b: await request.depends(counter) }));
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(server.url)).json()).toEqual({ a: 1, b: 1 });
+      expect(await (await fetch(server.url)).json()).toEqual({ a: 2, b: 2 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('pins the whole order: middleware, setup, endpoint, function exit, middleware after, sent, tasks, request exit', async () => {
+    const events: string[] = [];
+    const layer = (name: string) =>
+      class extends BaseHTTPMiddleware {
+        async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+          events.push(`${name} before`);
+          const response = await callNext(request);
+          events.push(`${name} after`);
+          return response;
+        }
+      };
+    async function* database() {
+      events.push('request dependency setup');
+      yield 'db';
+      events.push('request dependency exit');
+    }
+    async function* lock() {
+      events.push('function dependency setup');
+      yield 'lock';
+      events.push('function dependency exit');
+    }
+    // The task waits until the client has the whole body: a task that ran first would deadlock.
+    let clientHasBody: () => void = () => undefined;
+    const received = new Promise<void>((resolve) => (clientHasBody = resolve));
+    const app = new Application();
+    app.addMiddleware(layer('inner'));
+    app.addMiddleware(layer('outer'));
+    app.get('/', async (request) => {
+      await request.depends(database);
+      await request.depends(lock, { scope: 'function' });
+      events.push('endpoint');
+      request.backgroundTasks.addTask(async () => {
+        await received;
+        events.push('background task');
+      });
+      const response = new PlainTextResponse('ok');
+      return response;
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      await res.text();
+      events.push('response received by client');
+      clientHasBody();
+      await waitFor(() => events.includes('request dependency exit'), 'the request-scoped exit');
+      expect(events).toEqual([
+        'outer before',
+        'inner before',
+        'request dependency setup',
+        'function dependency setup',
+        'endpoint',
+        'function dependency exit',
+        'inner after',
+        'outer after',
+        'response received by client',
+        'background task',
+        'request dependency exit',
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('lets a background task still use a request-scoped resource', async () => {
+    const events: string[] = [];
+    async function* session() {
+      const resource = { open: true };
+      yield resource;
+      resource.open = false;
+      events.push('closed');
+    }
+    const app = new Application();
+    app.get('/', async (request) => {
+      const resource = await request.depends(session);
+      request.backgroundTasks.addTask(() => events.push(`task sees open=${resource.open}`));
+      return 'ok';
+    });
+    const server = await serve(app);
+    try {
+      await (await fetch(server.url)).text();
+      await waitFor(() => events.includes('closed'), 'the exit');
+      expect(events).toEqual(['task sees open=true', 'closed']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('throws the endpoint error into the generator at its yield, for both scopes', async () => {
+    const seen: string[] = [];
+    const logger = recordingLogger();
+    async function* requestScoped() {
+      try {
+        yield 1;
+      } catch (error) {
+        seen.push(`request scope caught ${(error as Error).message}`);
+        throw error;
+      }
+    }
+    async function* functionScoped() {
+      try {
+        yield 2;
+      } catch (error) {
+        seen.push(`function scope caught ${(error as Error).message}`);
+        throw error;
+      } finally {
+        seen.push('function scope finally');
+      }
+    }
+    const app = new Application({ logger });
+    app.get('/', async (request) => {
+      await request.depends(requestScoped);
+      await request.depends(functionScoped, { scope: 'function' });
+      throw new Error('endpoint failed');
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(500);
+      await waitFor(() => seen.length === 3, 'both exits');
+      expect(seen).toEqual(['function scope caught endpoint failed', 'function scope finally', 'request scope caught endpoint failed']);
+      expect(logger.errors).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sees an HTTPException from the endpoint in the exit code, and the client still gets its status', async () => {
+    const seen: unknown[] = [];
+    async function* dep() {
+      try {
+        yield 'v';
+      } catch (error) {
+        seen.push((error as HTTPException).statusCode);
+        throw error;
+      }
+    }
+    const app = new Application();
+    app.get('/', async (request) => {
+      await request.depends(dep);
+      throw new HTTPException(404, 'Item not found');
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ detail: 'Item not found' });
+      await waitFor(() => seen.length === 1, 'the exit');
+      expect(seen).toEqual([404]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cleans several dependencies up in reverse order of resolution', async () => {
+    const events: string[] = [];
+    const make = (name: string) =>
+      async function* () {
+        yield name;
+        events.push(`exit ${name}`);
+      };
+    const a = make('a');
+    const b = make('b');
+    const c = make('c');
+    const app = new Application();
+    app.get('/', async (request) => {
+      await request.depends(a);
+      await request.depends(b);
+      await request.depends(c);
+      return 'ok';
+    });
+    const server = await serve(app);
+    try {
+      await (await fetch(server.url)).text();
+      await waitFor(() => events.length === 3, 'the exits');
+      expect(events).toEqual(['exit c', 'exit b', 'exit a']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('turns a function-scoped exit error into a 500 and logs a failing request-scoped exit without crashing', async () => {
+    const logger = recordingLogger();
+    async function* badFunctionExit() {
+      yield 1;
+      throw new Error('function exit failed');
+    }
+    async function* badRequestExit() {
+      yield 1;
+      throw new Error('request exit failed');
+    }
+    const app = new Application({ logger });
+    app.get('/function', async (request) => {
+      await request.depends(badFunctionExit, { scope: 'function' });
+      return 'ok';
+    });
+    app.get('/request', async (request) => {
+      await request.depends(badRequestExit);
+      return 'ok';
+    });
+    const server = await serve(app);
+    try {
+      expect((await fetch(`${server.url}/function`)).status).toBe(500);
+      const res = await fetch(`${server.url}/request`);
+      expect(res.status).toBe(200);
+      await waitFor(() => logger.errors.length === 2, 'the logged exit error');
+      expect(logger.errors.map((e) => (e.error as Error).message)).toEqual(['function exit failed', 'request exit failed']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('accepts plain, async and sync-generator dependencies', async () => {
+    const exits: string[] = [];
+    function* syncGen() {
+      yield 'sync';
+      exits.push('sync exit');
+    }
+    const app = new Application();
+    app.get('/', async (request) => ({
+      plain: await request.depends(() => 'plain'),
+      promise: await request.depends(async () => 'promise'),
+      sync: await request.depends(syncGen),
+    }));
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(server.url)).json()).toEqual({ plain: 'plain', promise: 'promise', sync: 'sync' });
+      await waitFor(() => exits.length === 1, 'the sync exit');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('async context', () => {
+  it('shows a value set with AsyncLocalStorage.run() in a middleware to the endpoint, its stream, dependency exit and background tasks', async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const seen: Record<string, string | undefined> = {};
+    async function* dependency() {
+      seen.dependencySetup = storage.getStore();
+      yield 1;
+      seen.dependencyExit = storage.getStore();
+    }
+    const app = new Application();
+    app.middleware('http')((request, callNext) => storage.run(`request-${request.queryParams.get('n')}`, () => callNext(request)));
+    app.addMiddleware(
+      class extends BaseHTTPMiddleware {
+        async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+          return callNext(request);
+        }
+      },
+    );
+    app.get('/', async (request) => {
+      await request.depends(dependency);
+      seen.endpoint = storage.getStore();
+      request.backgroundTasks.addTask(() => {
+        seen.backgroundTask = storage.getStore();
+      });
+      return new StreamingResponse(
+        (async function* () {
+          await sleep(1);
+          seen.streamBody = storage.getStore();
+          yield 'done';
+        })(),
+      );
+    });
+    const server = await serve(app);
+    try {
+      await (await fetch(`${server.url}/?n=7`)).text();
+      await waitFor(() => 'dependencyExit' in seen, 'the dependency exit');
+      expect(seen).toEqual({
+        dependencySetup: 'request-7',
+        endpoint: 'request-7',
+        streamBody: 'request-7',
+        backgroundTask: 'request-7',
+        dependencyExit: 'request-7',
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps concurrent requests\' contexts apart', async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const app = new Application();
+    app.middleware('http')((request, callNext) => storage.run(request.queryParams.get('id') ?? '', () => callNext(request)));
+    app.get('/', async () => {
+      await sleep(Math.random() * 20);
+      return storage.getStore();
+    });
+    const server = await serve(app);
+    try {
+      const ids = Array.from({ length: 20 }, (_, i) => String(i));
+      const answers = await within(Promise.all(ids.map(async (id) => (await fetch(`${server.url}/?id=${id}`)).json())), 5000, 'the answers');
+      expect(answers).toEqual(ids);
+    } finally {
+      await server.close();
+    }
+  });
+});
