@@ -29,6 +29,8 @@ export interface RequestSource {
   body(): AsyncIterable<Uint8Array>;
   /** Calls `listener` once if the client goes away before the response is complete. */
   onDisconnect(listener: () => void): void;
+  /** True once the client went away before the response was complete. */
+  disconnected?(): boolean;
 }
 
 /** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */
@@ -51,6 +53,15 @@ export function decodePath(raw: string): string {
   }
 }
 
+/** A malformed escape in the query string is a client error (400), not a silent U+FFFD. */
+function checkPercentEncoding(query: string): void {
+  try {
+    decodeURIComponent(query);
+  } catch {
+    throw new HTTPException(400, 'Malformed percent-encoding in the query string');
+  }
+}
+
 /**
  * An incoming HTTP request. One object per request travels through every layer, so what a
  * middleware reads or sets (`state`, a body already read) is there for the endpoint too.
@@ -64,6 +75,8 @@ export class Request<State extends object = Record<string, unknown>> {
   pathParams: Record<string, unknown> = {};
   /** The path prefix consumed by mounts on the way in (Starlette's `root_path`). */
   rootPath = '';
+  /** The largest body read, in bytes; set by a route's `maxBodySize`, else the application's. */
+  maxBodySize: number | undefined;
 
   private readonly source: RequestSource;
   private cachedUrl: URL | undefined;
@@ -119,7 +132,9 @@ export class Request<State extends object = Record<string, unknown>> {
     if (this.cachedQuery === undefined) {
       const target = this.source.target;
       const q = target.indexOf('?');
-      this.cachedQuery = new URLSearchParams(q === -1 ? '' : target.slice(q + 1));
+      const query = q === -1 ? '' : target.slice(q + 1);
+      if (query.includes('%')) checkPercentEncoding(query);
+      this.cachedQuery = new URLSearchParams(query);
     }
     return this.cachedQuery;
   }
@@ -130,6 +145,11 @@ export class Request<State extends object = Record<string, unknown>> {
 
   get client(): Client | null {
     return this.source.client();
+  }
+
+  /** True once the client went away before the response was complete. */
+  get disconnected(): boolean {
+    return this.source.disconnected?.() ?? false;
   }
 
   /** One object per request, shared by every middleware and the endpoint. */
@@ -260,7 +280,7 @@ export class Request<State extends object = Record<string, unknown>> {
   }
 
   private async *limited(): AsyncGenerator<Uint8Array> {
-    const limit = this.app?.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+    const limit = this.maxBodySize ?? this.app?.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     const declared = Number(this.headers.get('content-length') ?? NaN);
     if (declared > limit) throw new HTTPException(413, `Request body is larger than ${limit} bytes`);
     let received = 0;

@@ -29,6 +29,8 @@ export interface RouteOptions {
   middleware?: readonly MiddlewareSpec[];
   /** A name for the route. */
   name?: string;
+  /** The largest request body this route reads, in bytes, in place of the application's `maxBodySize`. */
+  maxBodySize?: number;
 }
 
 function wrap(app: HTTPApp, middleware: readonly MiddlewareSpec[] = []): HTTPApp {
@@ -70,6 +72,7 @@ export class Route implements BaseRoute {
   readonly endpoint: Endpoint;
   private readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
+  private readonly maxBodySize: number | undefined;
 
   constructor(path: string, endpoint: Endpoint, options: RouteOptions = {}) {
     if (!path.startsWith('/')) throw new Error(`Routed paths must start with '/': ${JSON.stringify(path)}`);
@@ -81,6 +84,7 @@ export class Route implements BaseRoute {
     this.methods = methods;
     this.compiled = compilePath(path);
     this.app = wrap(new EndpointApp(endpoint), options.middleware);
+    this.maxBodySize = options.maxBodySize;
   }
 
   /** The path when it has no parameters (routers look those up in a map). */
@@ -94,6 +98,7 @@ export class Route implements BaseRoute {
   }
 
   handle(request: Request): Promise<Response> {
+    if (this.maxBodySize !== undefined) request.maxBodySize = this.maxBodySize;
     return this.app.handle(request);
   }
 }

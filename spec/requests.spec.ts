@@ -131,4 +131,24 @@ describe('Request', () => {
     disconnect();
     expect(signal.aborted).toBe(true);
   });
+
+  it('answers a malformed percent-encoding in the query string with 400', async () => {
+    const app = new Application();
+    app.get('/', (req) => Object.fromEntries(req.queryParams));
+    const client = request(app.callback());
+    await client.get('/?a=%41%42&b=x+y').expect({ a: 'AB', b: 'x y' });
+    const res = await client.get('/?a=%E0%A4%A').expect(400);
+    expect(res.body.detail).toMatch(/query string/);
+    await client.get('/?a=%zz').expect(400);
+  });
+
+  it('lets a route raise or lower the body size limit', async () => {
+    const app = new Application({ maxBodySize: 10 });
+    app.post('/small', async (req) => (await req.body()).byteLength);
+    app.route('/large', async (req) => (await req.body()).byteLength, { methods: ['POST'], maxBodySize: 100 });
+    const client = request(app.callback());
+    await client.post('/small').send('x'.repeat(50)).expect(413);
+    await client.post('/large').send('x'.repeat(50)).expect(200).expect('50');
+    await client.post('/large').send('x'.repeat(101)).expect(413);
+  });
 });

@@ -41,6 +41,10 @@ class NodeRequestSource implements RequestSource {
     return this.req;
   }
 
+  disconnected(): boolean {
+    return this.res.destroyed && !this.res.writableFinished;
+  }
+
   onDisconnect(listener: () => void): void {
     const res = this.res;
     if (res.writableFinished) return;

@@ -45,6 +45,8 @@ export class ServerErrorMiddleware implements HTTPApp {
   private async respond(request: Request, thrown: unknown): Promise<Response> {
     if (thrown instanceof HTTPException) return httpExceptionResponse(request, thrown);
     const error = toError(thrown);
+    // A client that went away (mid-upload, say) is no server error: nobody will read this answer.
+    if (request.disconnected) return new PlainTextResponse('Client Closed Request', { statusCode: 499 });
     this.options.logger.error(`Exception in ${request.method} ${request.url.pathname}`, error);
     if (this.options.debug) return debugResponse(request, error);
     const handler = this.options.handlers.serverError;

@@ -273,3 +273,32 @@ describe('node adapter: client disconnects', () => {
     }
   });
 });
+
+describe('node adapter: request bodies', () => {
+  it('logs nothing at error level when the client disconnects in the middle of an upload', async () => {
+    const logger = recordingLogger();
+    const failed = gate();
+    const app = new Application({ logger });
+    app.post('/upload', async (request) => {
+      try {
+        return (await request.body()).byteLength;
+      } catch (error) {
+        failed.open();
+        throw error;
+      }
+    });
+    const server = await serve(app);
+    try {
+      const req = httpRequest(`${server.url}/upload`, { method: 'POST', agent: false, headers: { 'content-length': '100000' } });
+      req.on('error', () => undefined);
+      req.write('x'.repeat(1000));
+      await sleep(50);
+      req.destroy();
+      await within(failed.promise, 2000, 'the body read to fail');
+      await sleep(50);
+      expect(logger.errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
