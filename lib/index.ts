@@ -61,3 +61,4 @@ export {
   type DependencyValue,
   type DependsOptions,
 } from './dependencies';
+export { StaticFiles, type StaticFilesOptions } from './staticfiles';
