@@ -4,7 +4,9 @@ export type HeadersInit =
   | Record<string, string | readonly string[] | undefined>
   | Iterable<readonly [string, string]>;
 
-const INVALID_VALUE = /[\r\n\0]/;
+const SPLITTING = /[\r\n\0]/;
+// What Node's http module accepts in a field value: tab, visible ASCII, space and obs-text.
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const VALID_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function checkName(name: string): string {
@@ -14,7 +16,8 @@ function checkName(name: string): string {
 
 function checkValue(name: string, value: string): string {
   if (INVALID_VALUE.test(value)) {
-    throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+    if (SPLITTING.test(value)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+    throw new TypeError(`Invalid value for header "${name}": control characters and characters above U+00FF are not allowed`);
   }
   return value;
 }
@@ -22,8 +25,9 @@ function checkValue(name: string, value: string): string {
 /**
  * Case-insensitive, multi-value HTTP headers, mutated in place.
  *
- * Names are stored lower-cased (as in Starlette and HTTP/2). Values containing CR, LF or NUL
- * are refused, so a header can never split a response. Several values under one name (such
+ * Names are stored lower-cased (as in Starlette and HTTP/2). Values containing CR, LF, NUL or
+ * anything else Node would refuse on the wire are refused at `set`/`append`, so a header can never
+ * split a response, nor fail later when the response is written. Several values under one name (such
  * as `set-cookie`) are kept apart: {@link Headers.getAll} returns each of them.
  */
 export class Headers implements Iterable<[string, string]> {

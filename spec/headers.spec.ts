@@ -77,3 +77,11 @@ describe('Headers', () => {
     expect(headers.get('target')).toBe('value');
   });
 });
+
+describe('Headers values Node would refuse', () => {
+  it('refuses control characters and characters above U+00FF at set time', () => {
+    expect(() => new Headers().set('x', 'a\x01b')).toThrow(/control characters/);
+    expect(() => new Headers().set('x', 'snow ☃')).toThrow(/above U\+00FF/);
+    expect(() => new Headers().set('x', 'tab\tand latin-1 é')).not.toThrow();
+  });
+});
