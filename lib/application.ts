@@ -16,10 +16,12 @@ import {
   type ExceptionHandler,
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
+import { LifespanRunner, type Lifespan } from './lifespan';
 import type { Request } from './requests';
 import type { Response } from './responses';
 import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
+import { InFlight, makeGraceful } from './server';
 
 /** Options of {@link Application}. */
 export interface ApplicationOptions {
@@ -35,6 +37,13 @@ export interface ApplicationOptions {
   maxBodySize?: number;
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
+  /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
+  lifespan?: Lifespan<Application>;
+  /**
+   * Seconds a closing server waits for requests in flight and their background tasks before it
+   * closes the remaining connections by force. Default 30.
+   */
+  shutdownTimeout?: number;
 }
 
 type MethodRoute = (path: string, endpoint: Endpoint, options?: Omit<RouteOptions, 'methods'>) => Route;
@@ -54,6 +63,10 @@ export class Application implements HTTPApp {
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec[];
   private stack: HTTPApp | undefined;
+  private readonly lifespan: LifespanRunner<Application>;
+  private readonly shutdownTimeout: number;
+  /** What the lifespan's startup yielded; copied into each request's `state`. */
+  lifespanState: Record<string, unknown> | undefined;
 
   constructor(options: ApplicationOptions = {}) {
     this.debug = options.debug ?? false;
@@ -62,6 +75,8 @@ export class Application implements HTTPApp {
     this.router = new Router(options.routes);
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];
+    this.lifespan = new LifespanRunner<Application>(options.lifespan, this);
+    this.shutdownTimeout = options.shutdownTimeout ?? 30;
   }
 
   /** True once the stack has been built; middleware can no longer be added. */
@@ -130,16 +145,41 @@ export class Application implements HTTPApp {
     return createRequestListener(this, this.logger);
   }
 
-  /** Starts an HTTP server on `host:port` (127.0.0.1:8000 by default); resolves once it listens. */
-  listen(port = 8000, host = '127.0.0.1'): Promise<Server> {
-    const server = createServer(this.callback());
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve(server);
+  /** Runs the lifespan's startup code (once); `listen()` calls it. Rejects with the startup error. */
+  async startup(): Promise<void> {
+    this.lifespanState = await this.lifespan.start();
+  }
+
+  /** Runs the lifespan's shutdown code; a server from `listen()` calls it once it has closed. */
+  async shutdown(): Promise<void> {
+    await this.lifespan.stop();
+  }
+
+  /**
+   * Runs the lifespan's startup, then starts an HTTP server on `host:port` (127.0.0.1:8000 by
+   * default) and resolves once it listens; rejects with the startup error, if any. The server's
+   * `close()` is graceful: see {@link ApplicationOptions.shutdownTimeout}.
+   */
+  async listen(port = 8000, host = '127.0.0.1'): Promise<Server> {
+    await this.startup();
+    this.stack ??= this.buildStack();
+    const inFlight = new InFlight();
+    const server = makeGraceful(createServer(createRequestListener(this, this.logger, inFlight)), inFlight, this.shutdownTimeout, () =>
+      this.shutdown(),
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      await this.shutdown();
+      throw error;
+    }
+    return server;
   }
 
   private buildStack(): HTTPApp {

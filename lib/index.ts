@@ -62,3 +62,5 @@ export {
   type DependsOptions,
 } from './dependencies';
 export { StaticFiles, type StaticFilesOptions } from './staticfiles';
+export { LifespanRunner, type Lifespan } from './lifespan';
+export { InFlight, makeGraceful } from './server';

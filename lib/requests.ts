@@ -38,6 +38,7 @@ export interface RequestApp extends HTTPApp {
   readonly maxBodySize?: number;
   readonly exceptionHandlers?: ExceptionHandlers;
   readonly logger?: ErrorLogger;
+  readonly lifespanState?: Record<string, unknown>;
 }
 
 const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
@@ -154,7 +155,7 @@ export class Request<State extends object = Record<string, unknown>> {
 
   /** One object per request, shared by every middleware and the endpoint. */
   get state(): State {
-    return (this.cachedState ??= {} as State);
+    return (this.cachedState ??= { ...this.app?.lifespanState } as State);
   }
 
   /** Aborted when the client disconnects before the response is complete. */

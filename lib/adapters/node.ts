@@ -7,6 +7,7 @@ import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
 import type { BodyChunk, Response } from '../responses';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
+import type { InFlight } from '../server';
 
 /** A Node `http` request listener. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -113,11 +114,14 @@ async function writeStream(res: ServerResponse, response: Response, logger: Erro
   }
 }
 
-function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger): void {
+function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger, inFlight?: InFlight): void {
   const streaming = response.bodyIterator !== null;
   if (streaming || hasWorkAfterResponse(request, response)) {
-    finished(res, () => void runAfterResponse(request, response, logger));
+    finished(res, () => void runAfterResponse(request, response, logger).finally(() => inFlight?.end()));
+  } else if (inFlight !== undefined) {
+    finished(res, () => inFlight.end());
   }
+  if (inFlight?.closing) res.shouldKeepAlive = false;
   res.writeHead(response.statusCode, response.headers.toFlatList() as string[]);
   if (!streaming) {
     res.end(request.method === 'HEAD' ? undefined : response.body);
@@ -140,19 +144,26 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
   res.end('Internal Server Error');
 }
 
-/** Serves `app` on Node's `http` server: `http.createServer(createRequestListener(app))`. */
-export function createRequestListener(app: RequestApp, logger: ErrorLogger = console): RequestListener {
+/**
+ * Serves `app` on Node's `http` server: `http.createServer(createRequestListener(app))`. With
+ * `inFlight`, each request is counted until its response and background work are done.
+ */
+export function createRequestListener(app: RequestApp, logger: ErrorLogger = console, inFlight?: InFlight): RequestListener {
   return (req, res) => {
+    inFlight?.begin();
     const request = new Request(new NodeRequestSource(req, res), app);
     callApp(app, request).then(
       (response) => {
         try {
-          send(res, request, response, logger);
+          send(res, request, response, logger, inFlight);
         } catch (error) {
           sendFallback500(res, error, logger);
         }
       },
-      (error: unknown) => sendFallback500(res, error, logger),
+      (error: unknown) => {
+        if (inFlight !== undefined) finished(res, () => inFlight.end());
+        sendFallback500(res, error, logger);
+      },
     );
   };
 }

@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+
+/**
+ * Counts the requests in flight, from their arrival to the end of their background work, so that a
+ * closing server can wait for them.
+ */
+export class InFlight {
+  private active = 0;
+  private waiters: Array<() => void> = [];
+  /** True once the server is closing: responses then ask the client to close the connection. */
+  closing = false;
+
+  begin(): void {
+    this.active += 1;
+  }
+
+  end(): void {
+    this.active -= 1;
+    if (this.active === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /** Resolves once no request is in flight. */
+  idle(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
+ * Makes `server.close(callback)` graceful: it stops accepting connections at once, closes idle
+ * keep-alive connections, lets the requests in flight and their background tasks finish, then runs
+ * `afterClose` (the lifespan's shutdown) and the callback. Connections still open after
+ * `timeoutSeconds` are closed by force.
+ */
+export function makeGraceful(server: Server, inFlight: InFlight, timeoutSeconds: number, afterClose: () => Promise<void>): Server {
+  const close = server.close.bind(server);
+  let closing: Promise<Error | undefined> | undefined;
+  server.close = (callback?: (error?: Error) => void): Server => {
+    closing ??= new Promise<Error | undefined>((resolve) => {
+      inFlight.closing = true;
+      const connectionsClosed = new Promise<Error | undefined>((done) => close((error) => done(error)));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      // Past the timeout, work still in flight is abandoned: its connections are closed by force.
+      const forced = new Promise<void>((done) => {
+        timer = setTimeout(() => {
+          server.closeAllConnections();
+          done();
+        }, timeoutSeconds * 1000);
+        timer.unref();
+      });
+      const drained = Promise.all([connectionsClosed, inFlight.idle()]).then(([error]) => error);
+      void Promise.race([drained, forced.then(() => connectionsClosed)]).then(async (error) => {
+        clearTimeout(timer);
+        try {
+          await afterClose();
+          resolve(error);
+        } catch (shutdownError) {
+          resolve(shutdownError as Error);
+        }
+      });
+    });
+    void closing.then((error) => callback?.(error));
+    return server;
+  };
+  return server;
+}
