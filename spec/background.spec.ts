@@ -1,11 +1,6 @@
 import { BackgroundTasks, Application, JSONResponse, PlainTextResponse } from 'stackware';
-import { recordingLogger, serve, sleep, within } from './helpers';
+import { recordingLogger, serve, sleep, within, gate } from './helpers';
 
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
 
 describe('background tasks', () => {
   it('runs after the response was completely sent: the client has the whole body while the task still sleeps', async () => {

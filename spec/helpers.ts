@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Application, ErrorLogger } from 'stackware';
+import { Headers, Request, type Application, type ErrorLogger, type HeadersInit, type RequestApp, type RequestSource } from 'stackware';
 
 /** A logger that records what it is told instead of printing it. */
 export function recordingLogger(): ErrorLogger & { errors: Array<{ message: string; error: unknown }> } {
@@ -43,3 +43,41 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What a request that does not go through Node is made of (all optional). */
+export interface FakeRequestInit {
+  method?: string;
+  target?: string;
+  scheme?: string;
+  headers?: HeadersInit;
+  body?: readonly string[];
+  onDisconnect?: (listener: () => void) => void;
+}
+
+/** A request source that does not go through Node: any scheme, any (or no) Host header. */
+export function fakeSource(init: FakeRequestInit = {}): RequestSource {
+  const chunks = init.body ?? [];
+  return {
+    method: init.method ?? 'GET',
+    target: init.target ?? '/',
+    scheme: init.scheme ?? 'http',
+    headers: () => new Headers(init.headers ?? { host: 'example.com' }),
+    client: () => ({ host: '10.0.0.1', port: 1234 }),
+    body: async function* () {
+      for (const chunk of chunks) yield Buffer.from(chunk);
+    },
+    onDisconnect: init.onDisconnect ?? (() => undefined),
+  };
+}
+
+/** A {@link Request} over {@link fakeSource}. */
+export function fakeRequest(init: FakeRequestInit = {}, app?: RequestApp): Request {
+  return new Request(fakeSource(init), app);
+}
+
+/** A promise and the function that resolves it, to hold code until a test lets it go on. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}

@@ -1,17 +1,9 @@
 import fc from 'fast-check';
-import { HTTPException, Headers, Request, compilePath, parseCookies, serializeCookie, type RequestSource } from 'stackware';
+import { HTTPException, Headers, compilePath, parseCookies, serializeCookie, type Request } from 'stackware';
+import { fakeRequest } from './helpers';
 
 function requestFor(target: string): Request {
-  const source: RequestSource = {
-    method: 'GET',
-    target,
-    scheme: 'http',
-    headers: () => new Headers({ host: 'example.com' }),
-    client: () => null,
-    body: async function* () {},
-    onDisconnect: () => undefined,
-  };
-  return new Request(source);
+  return fakeRequest({ target });
 }
 
 const segment = fc.stringMatching(/^[A-Za-z0-9._~-]{1,12}$/);

@@ -1,13 +1,8 @@
 import { request as httpRequest, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Application } from 'stackware';
-import { sleep, within } from './helpers';
+import { sleep, within, gate } from './helpers';
 
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
 
 function getText(url: string, agent?: Agent): Promise<{ status: number; body: string; connection?: string }> {
   return new Promise((resolve, reject) => {

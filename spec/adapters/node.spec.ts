@@ -7,7 +7,7 @@ import {
   type Request,
   type Response,
 } from 'stackware';
-import { recordingLogger, serve, sleep, within } from '../helpers';
+import { recordingLogger, serve, sleep, within, gate } from '../helpers';
 
 /** A pass-through layer, so streams are proven to cross real BaseHTTPMiddleware layers. */
 class PassThrough extends BaseHTTPMiddleware {
@@ -23,12 +23,6 @@ function withLayers(count: number, app = new Application({ logger: recordingLogg
   return app;
 }
 
-/** A promise plus the function that resolves it. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
 
 function get(url: string, path: string): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { Application } from '../../lib/application';
-import { Headers } from '../../lib/headers';
+import type { Headers } from '../../lib/headers';
 import { Middleware } from '../../lib/middleware/base';
 import { CORSMiddleware, type CORSOptions } from '../../lib/middleware/cors';
-import { Request, type RequestSource } from '../../lib/requests';
+import type { Request } from '../../lib/requests';
+import { fakeRequest as makeFakeRequest } from '../helpers';
 import { PlainTextResponse, StreamingResponse } from '../../lib/responses';
 
 /** Starlette's test app: `GET /` → `PlainTextResponse("Homepage")`, behind CORS with `options`. */
@@ -30,16 +31,7 @@ function neverCalledApp(options: CORSOptions): { app: Application; calls: () => 
 
 /** A request that does not go through Node, to look at the response headers in order. */
 function fakeRequest(method: string, headers: Record<string, string>): Request {
-  const source: RequestSource = {
-    method,
-    target: '/',
-    scheme: 'http',
-    headers: () => new Headers({ host: 'testserver', ...headers }),
-    client: () => null,
-    body: () => (async function* () {})(),
-    onDisconnect: () => undefined,
-  };
-  return new Request(source);
+  return makeFakeRequest({ method, headers: { host: 'testserver', ...headers } });
 }
 
 /** The response headers as `name: value` lines, in the order they are sent. */
@@ -584,21 +576,14 @@ describe('CORSMiddleware — options and details', () => {
 
   it('uses the first Origin header when there are several', async () => {
     const app = homepageApp({ allowOrigins: ['*'], allowCredentials: true });
-    const source: RequestSource = {
-      method: 'GET',
-      target: '/',
-      scheme: 'http',
-      headers: () =>
-        new Headers([
-          ['host', 'testserver'],
-          ['origin', 'https://a.org'],
-          ['origin', 'https://b.org'],
-        ]),
-      client: () => null,
-      body: () => (async function* () {})(),
-      onDisconnect: () => undefined,
-    };
-    const twice = await app.handle(new Request(source));
+    const request = makeFakeRequest({
+      headers: [
+        ['host', 'testserver'],
+        ['origin', 'https://a.org'],
+        ['origin', 'https://b.org'],
+      ],
+    });
+    const twice = await app.handle(request);
     expect(twice.headers.get('access-control-allow-origin')).toBe('https://a.org');
   });
 

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { Application } from '../../lib/application';
-import { Headers } from '../../lib/headers';
+import type { Headers } from '../../lib/headers';
 import { Middleware } from '../../lib/middleware/base';
 import { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from '../../lib/middleware/httpsredirect';
-import { Request, type RequestSource } from '../../lib/requests';
+import type { Request } from '../../lib/requests';
+import { fakeRequest as makeFakeRequest } from '../helpers';
 import { PlainTextResponse } from '../../lib/responses';
 
 /** Starlette's test app: `GET /` → `PlainTextResponse("OK")`, behind HTTPSRedirect with `options`. */
@@ -21,16 +22,7 @@ function okApp(options?: HTTPSRedirectOptions): { app: Application; calls: () =>
 
 /** A request that does not go through Node, so that its scheme can be https. */
 function fakeRequest(scheme: string, host: string, target = '/'): Request {
-  const source: RequestSource = {
-    method: 'GET',
-    target,
-    scheme,
-    headers: () => new Headers({ host }),
-    client: () => null,
-    body: () => (async function* () {})(),
-    onDisconnect: () => undefined,
-  };
-  return new Request(source);
+  return makeFakeRequest({ scheme, target, headers: { host } });
 }
 
 describe('HTTPSRedirectMiddleware — Starlette test_https_redirect.py', () => {

@@ -1,9 +1,10 @@
 import request from 'supertest';
 import { Application } from '../../lib/application';
-import { Headers } from '../../lib/headers';
+import type { Headers } from '../../lib/headers';
 import { Middleware } from '../../lib/middleware/base';
 import { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from '../../lib/middleware/trustedhost';
-import { Request, type RequestSource } from '../../lib/requests';
+import type { Request } from '../../lib/requests';
+import { fakeRequest as makeFakeRequest } from '../helpers';
 import { PlainTextResponse } from '../../lib/responses';
 
 /** Starlette's test app: `GET /` → `PlainTextResponse("OK")`, behind TrustedHost with `options`. */
@@ -16,16 +17,7 @@ function okApp(options?: TrustedHostOptions): Application {
 
 /** A request that does not go through Node: any scheme, any (or no) Host header. */
 function fakeRequest(options: { scheme?: string; target?: string; headers?: Iterable<readonly [string, string]> }): Request {
-  const source: RequestSource = {
-    method: 'GET',
-    target: options.target ?? '/',
-    scheme: options.scheme ?? 'http',
-    headers: () => new Headers(options.headers ?? []),
-    client: () => null,
-    body: () => (async function* () {})(),
-    onDisconnect: () => undefined,
-  };
-  return new Request(source);
+  return makeFakeRequest({ scheme: options.scheme, target: options.target, headers: options.headers ?? [] });
 }
 
 describe('TrustedHostMiddleware — Starlette test_trusted_host.py', () => {
