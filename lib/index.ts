@@ -53,3 +53,6 @@ export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { SessionMiddleware, TimestampSigner, pythonJSONDumps, type SessionOptions } from './middleware/sessions';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
+export { RequestIdMiddleware, requestId, type RequestIdOptions } from './middleware/requestid';
+export { ServerTiming, ServerTimingMiddleware, serverTiming } from './middleware/servertiming';
+export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';

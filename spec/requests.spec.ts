@@ -131,4 +131,16 @@ describe('Request', () => {
     disconnect();
     expect(signal.aborted).toBe(true);
   });
+
+  it('aborts request.signal with the reason given to abort(), once (used by TimeoutMiddleware)', () => {
+    let disconnect: () => void = () => undefined;
+    const req = new Request({ ...fakeSource(), onDisconnect: (listener) => (disconnect = listener) });
+    const reason = new DOMException('too slow', 'TimeoutError');
+    req.abort(reason);
+    expect(req.signal.aborted).toBe(true);
+    expect(req.signal.reason).toBe(reason);
+    req.abort(new Error('second'));
+    disconnect();
+    expect(req.signal.reason).toBe(reason);
+  });
 });
