@@ -148,13 +148,25 @@ describe('RequestIdMiddleware', () => {
     expect(b.body).toEqual({ before: 'fast', after: 'fast' });
   });
 
-  it('is visible in dependencies, in a streaming body and in background tasks', async () => {
-    const ran = { response: deferred<string | undefined>(), request: deferred<string | undefined>() };
+  it('is visible in dependencies and their exit code, in a streaming body and in background tasks', async () => {
+    const ran = {
+      response: deferred<string | undefined>(),
+      request: deferred<string | undefined>(),
+      exit: deferred<string | undefined>(),
+    };
     const app = new Application();
     app.addMiddleware(RequestIdMiddleware);
     const currentUser = () => ({ name: 'ada', seenId: requestId() });
+    async function* session() {
+      try {
+        yield 'db session';
+      } finally {
+        ran.exit.resolve(requestId());
+      }
+    }
     app.get('/stream', async (r) => {
       const user = await r.depends(currentUser);
+      await r.depends(session);
       r.backgroundTasks.addTask(() => ran.request.resolve(requestId()));
       const background = new BackgroundTasks();
       background.addTask(() => ran.response.resolve(requestId()));
@@ -169,6 +181,7 @@ describe('RequestIdMiddleware', () => {
     expect(res.text).toBe('dependency:ctx-1;stream:ctx-1');
     expect(await within(ran.response.promise, 2000, 'the response background task')).toBe('ctx-1');
     expect(await within(ran.request.promise, 2000, 'the request background task')).toBe('ctx-1');
+    expect(await within(ran.exit.promise, 2000, 'the dependency exit code')).toBe('ctx-1');
   });
 
   it('is there for a middleware inside it that logs after callNext', async () => {
