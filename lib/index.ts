@@ -64,3 +64,6 @@ export {
 export { StaticFiles, type StaticFilesOptions } from './staticfiles';
 export { LifespanRunner, type Lifespan } from './lifespan';
 export { InFlight, makeGraceful } from './server';
+export { RequestIdMiddleware, requestId, type RequestIdOptions } from './middleware/requestid';
+export { ServerTiming, ServerTimingMiddleware, serverTiming } from './middleware/servertiming';
+export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';

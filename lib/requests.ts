@@ -158,14 +158,21 @@ export class Request<State extends object = Record<string, unknown>> {
     return (this.cachedState ??= { ...this.app?.lifespanState } as State);
   }
 
-  /** Aborted when the client disconnects before the response is complete. */
+  /**
+   * Aborted when the client disconnects before the response is complete (reason: an `Error`
+   * "Client disconnected"), or when a middleware gives up on the request, such as
+   * `TimeoutMiddleware` (reason: a `DOMException` named `TimeoutError`).
+   */
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      const controller = new AbortController();
-      this.controller = controller;
-      this.source.onDisconnect(() => controller.abort(new Error('Client disconnected')));
-    }
-    return this.controller.signal;
+    return this.abortController().signal;
+  }
+
+  /**
+   * @internal Aborts {@link Request.signal} with `reason`, for middleware that gives up on the
+   * request (`TimeoutMiddleware`). Does nothing when the signal was already aborted.
+   */
+  abort(reason: unknown): void {
+    this.abortController().abort(reason);
   }
 
   /** Tasks to run after the response has been sent, after the response's own tasks. */
@@ -260,6 +267,15 @@ export class Request<State extends object = Record<string, unknown>> {
       cache.set(fn, value);
     }
     return value as Promise<DependencyValue<R>>;
+  }
+
+  private abortController(): AbortController {
+    if (this.controller === undefined) {
+      const controller = new AbortController();
+      this.controller = controller;
+      this.source.onDisconnect(() => controller.abort(new Error('Client disconnected')));
+    }
+    return this.controller;
   }
 
   private async parseForm(options?: FormOptions): Promise<FormData> {

@@ -138,4 +138,16 @@ describe('Request', () => {
     await client.post('/large').send('x'.repeat(50)).expect(200).expect('50');
     await client.post('/large').send('x'.repeat(101)).expect(413);
   });
+
+  it('aborts request.signal with the reason given to abort(), once (used by TimeoutMiddleware)', () => {
+    let disconnect: () => void = () => undefined;
+    const req = new Request({ ...fakeSource(), onDisconnect: (listener) => (disconnect = listener) });
+    const reason = new DOMException('too slow', 'TimeoutError');
+    req.abort(reason);
+    expect(req.signal.aborted).toBe(true);
+    expect(req.signal.reason).toBe(reason);
+    req.abort(new Error('second'));
+    disconnect();
+    expect(req.signal.reason).toBe(reason);
+  });
 });

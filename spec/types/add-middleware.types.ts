@@ -1,5 +1,15 @@
 // Compile-time checks, run by `tsc --noEmit` in `npm test`: each @ts-expect-error line must fail to compile.
-import { Application, BaseHTTPMiddleware, Middleware, type CallNext, type Request, type Response } from 'stackware';
+import {
+  Application,
+  BaseHTTPMiddleware,
+  Middleware,
+  RequestIdMiddleware,
+  ServerTimingMiddleware,
+  TimeoutMiddleware,
+  type CallNext,
+  type Request,
+  type Response,
+} from 'stackware';
 
 class NoOptions extends BaseHTTPMiddleware {
   dispatch(request: Request, callNext: CallNext): Promise<Response> {
@@ -37,3 +47,17 @@ new Middleware(WithOptions, { header: false });
 // @ts-expect-error dispatch must resolve to a Response
 app.middleware('http')(async () => 'not a response');
 app.middleware('http')(async (request, callNext) => callNext(request));
+
+// The middleware of docs/advanced/middleware.md.
+app.addMiddleware(RequestIdMiddleware);
+app.addMiddleware(RequestIdMiddleware, { headerName: 'x-correlation-id', generator: () => 'id' });
+// @ts-expect-error the generator returns a string
+app.addMiddleware(RequestIdMiddleware, { generator: () => 1 });
+app.addMiddleware(ServerTimingMiddleware);
+// @ts-expect-error ServerTimingMiddleware takes no options
+app.addMiddleware(ServerTimingMiddleware, { total: 'x' });
+app.addMiddleware(TimeoutMiddleware, { seconds: 10 });
+// @ts-expect-error seconds is required
+app.addMiddleware(TimeoutMiddleware);
+// @ts-expect-error seconds is a number
+app.addMiddleware(TimeoutMiddleware, { seconds: '10' });

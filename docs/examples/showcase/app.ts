@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Application,
+  CORSMiddleware,
+  GZipMiddleware,
+  HTTPException,
+  RequestIdMiddleware,
+  ServerTimingMiddleware,
+  SessionMiddleware,
+  TimeoutMiddleware,
+  TrustedHostMiddleware,
+  requestId,
+  serverTiming,
+} from 'stackware';
+import { ProcessTimeHeaderMiddleware } from '../middleware/tutorial002/middleware';
+
+/** The app `npm start` serves: the tutorial's routes behind every built-in middleware. */
+export const app = new Application();
+
+// Added first = innermost. On the way in a request meets them from the bottom of this list up.
+app.addMiddleware(TimeoutMiddleware, { seconds: 5 });
+app.addMiddleware(SessionMiddleware, { secretKey: process.env.SECRET_KEY ?? 'dev-only-secret-set-SECRET_KEY' });
+app.addMiddleware(ProcessTimeHeaderMiddleware);
+app.addMiddleware(ServerTimingMiddleware);
+app.addMiddleware(GZipMiddleware);
+app.addMiddleware(CORSMiddleware, {
+  allowOrigins: ['http://localhost:3000'],
+  allowCredentials: true,
+  allowMethods: ['GET', 'POST'],
+  exposeHeaders: ['X-Process-Time', 'X-Request-ID', 'Server-Timing'],
+});
+app.addMiddleware(TrustedHostMiddleware, { allowedHosts: ['localhost', '127.0.0.1'] });
+app.addMiddleware(RequestIdMiddleware);
+// Not HTTPSRedirectMiddleware: it would send every plain-http request on localhost to https.
+
+app.get('/', () => ({ message: 'Hello World' }));
+
+app.get('/items/{itemId:int}', (request) => {
+  if (request.pathParams.itemId === 0) throw new HTTPException(404, 'Item not found');
+  return { itemId: request.pathParams.itemId, requestId: requestId() };
+});
+
+app.get('/session', (request) => {
+  const visits = Number(request.session.visits ?? 0) + 1;
+  request.session.visits = visits;
+  return { visits };
+});
+
+app.get('/large', async (request) => {
+  const items = await serverTiming(request).time(
+    'db',
+    () => Array.from({ length: 500 }, (_, i) => ({ id: i, name: `Item ${i}`, tags: ['showcase', 'gzip'] })),
+    'Load items',
+  );
+  return { count: items.length, items };
+});
+
+app.get('/slow', async (request) => {
+  // Longer than the 5 s timeout: the client gets a 504, and the abort stops this sleep early.
+  await sleep(10_000, undefined, { signal: request.signal });
+  return { message: 'never sent' };
+});

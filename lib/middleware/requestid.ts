@@ -1,0 +1,73 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Request } from '../requests';
+import type { Response } from '../responses';
+import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+
+/** Options of {@link RequestIdMiddleware}; every one is optional. */
+export interface RequestIdOptions {
+  /** The request header the id is read from and the response header it is sent back in. Default `'x-request-id'`. */
+  headerName?: string;
+  /**
+   * Makes an id for a request that came without a usable one. Default `crypto.randomUUID`.
+   * What it returns must be a valid header value.
+   */
+  generator?: () => string;
+}
+
+/** An incoming id is used only when it is 1 to 200 of these characters; anything else is replaced. */
+const SANE_ID = /^[A-Za-z0-9._~:/+=-]{1,200}$/;
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+const storage = new AsyncLocalStorage<string>();
+
+/**
+ * The id of the request whose async context the caller runs in, or undefined outside any request
+ * that went through a {@link RequestIdMiddleware}. Works in the endpoint, in dependencies, in the
+ * middleware inside `RequestIdMiddleware`, in a streaming body and in background tasks, so that
+ * log lines can carry it:
+ *
+ * @example
+ * ```ts
+ * const log = (message: string) => console.log(`[${requestId() ?? '-'}] ${message}`);
+ * ```
+ */
+export function requestId(): string | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Gives every request an id: the one in its `X-Request-ID` header when that is a sane value
+ * (1 to 200 characters among letters, digits and `._~:/+=-`), else a new one (a random UUID).
+ *
+ * The id is sent back in the same response header, set as `request.state.requestId`, and
+ * returned by {@link requestId} anywhere in the request's async context. A response the
+ * server-error layer makes of an error that escaped every middleware does not carry it.
+ *
+ * @example
+ * ```ts
+ * app.addMiddleware(RequestIdMiddleware, { headerName: 'x-correlation-id' });
+ * ```
+ */
+export class RequestIdMiddleware extends BaseHTTPMiddleware<RequestIdOptions | undefined> {
+  /** The header name, lower-cased. */
+  readonly headerName: string;
+  private readonly generator: () => string;
+
+  constructor(app: HTTPApp, options?: RequestIdOptions) {
+    super(app, options);
+    const headerName = options?.headerName ?? 'x-request-id';
+    if (!HEADER_NAME.test(headerName)) throw new TypeError(`Invalid headerName: ${JSON.stringify(headerName)}`);
+    this.headerName = headerName.toLowerCase();
+    this.generator = options?.generator ?? randomUUID;
+  }
+
+  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+    const incoming = request.headers.getAll(this.headerName)[0];
+    const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : this.generator();
+    request.state.requestId = id;
+    const response = await storage.run(id, () => callNext(request));
+    response.headers.set(this.headerName, id);
+    return response;
+  }
+}

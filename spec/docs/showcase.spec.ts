@@ -1,0 +1,77 @@
+import request from 'supertest';
+import { app } from '../../docs/examples/showcase/app';
+
+const SECONDS = /^\d+(\.\d+)?(e-\d+)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ORIGIN = 'http://localhost:3000';
+
+describe('docs/examples/showcase/app.ts (what `npm start` serves)', () => {
+  const client = () => request(app.callback());
+
+  it('serves the tutorial routes with X-Process-Time, X-Request-ID and Server-Timing', async () => {
+    const res = await client().get('/').expect(200).expect({ message: 'Hello World' });
+    expect(res.headers['x-process-time']).toMatch(SECONDS);
+    expect(res.headers['x-request-id']).toMatch(UUID);
+    expect(res.headers['server-timing']).toMatch(/^total;dur=[0-9.]+$/);
+    await client().get('/items/0').expect(404).expect({ detail: 'Item not found' });
+  });
+
+  it('echoes a sane X-Request-ID and shows it to the endpoint', async () => {
+    const res = await client().get('/items/5').set('X-Request-ID', 'demo-42').expect(200);
+    expect(res.headers['x-request-id']).toBe('demo-42');
+    expect(res.body).toEqual({ itemId: 5, requestId: 'demo-42' });
+  });
+
+  it('answers CORS for http://localhost:3000 with credentials and the exposed headers', async () => {
+    const res = await client().get('/').set('Origin', ORIGIN).expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(res.headers['access-control-allow-credentials']).toBe('true');
+    expect(res.headers['access-control-expose-headers']).toBe('X-Process-Time, X-Request-ID, Server-Timing');
+
+    const preflight = await client()
+      .options('/session')
+      .set('Origin', ORIGIN)
+      .set('Access-Control-Request-Method', 'POST')
+      .expect(200)
+      .expect('OK');
+    expect(preflight.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET, POST');
+
+    const other = await client().get('/').set('Origin', 'https://elsewhere.example').expect(200);
+    expect(other.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+
+  it('compresses the large JSON route with gzip, and leaves the small ones alone', async () => {
+    // supertest decompresses the body; content-length is still the compressed size.
+    const res = await client().get('/large').set('Accept-Encoding', 'gzip').expect(200);
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers['vary']).toContain('Accept-Encoding');
+    expect(res.body.count).toBe(500);
+    expect(Number(res.headers['content-length'])).toBeLessThan(JSON.stringify(res.body).length / 5);
+    expect(res.headers['server-timing']).toMatch(/^db;dur=[0-9.]+;desc="Load items", total;dur=[0-9.]+$/);
+
+    const small = await client().get('/').set('Accept-Encoding', 'gzip').expect(200);
+    expect(small.headers).not.toHaveProperty('content-encoding');
+  });
+
+  it('counts visits in a signed session cookie', async () => {
+    const agent = request.agent(app.callback());
+    const first = await agent.get('/session').expect(200).expect({ visits: 1 });
+    const cookie: string = first.headers['set-cookie'][0];
+    expect(cookie).toMatch(/^session=[A-Za-z0-9+/=]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; path=\/; Max-Age=1209600; httponly; samesite=lax$/);
+    await agent.get('/session').expect(200).expect({ visits: 2 });
+    await agent.get('/session').expect(200).expect({ visits: 3 });
+    await client().get('/session').expect({ visits: 1 });
+  });
+
+  it('accepts only localhost and 127.0.0.1 as Host', async () => {
+    await client().get('/').set('Host', 'localhost:8000').expect(200);
+    await client().get('/').set('Host', '127.0.0.1').expect(200);
+    const res = await client().get('/').set('Host', 'evil.example').expect(400).expect('Invalid host header');
+    expect(res.headers['x-request-id']).toMatch(UUID);
+  });
+
+  it('does not redirect plain http to https', async () => {
+    await client().get('/').expect(200);
+  });
+});
