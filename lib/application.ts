@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createFetchHandler, type FetchHandler } from './adapters/fetch';
 import { createRequestListener, type RequestListener } from './adapters/node';
 import {
   FunctionMiddleware,
@@ -54,6 +55,7 @@ export class Application implements HTTPApp {
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec[];
   private stack: HTTPApp | undefined;
+  private fetchHandler: FetchHandler | undefined;
 
   constructor(options: ApplicationOptions = {}) {
     this.debug = options.debug ?? false;
@@ -129,6 +131,13 @@ export class Application implements HTTPApp {
     this.stack ??= this.buildStack();
     return createRequestListener(this, this.logger);
   }
+
+  /**
+   * The web-standard handler, `(request: globalThis.Request) => Promise<globalThis.Response>`, for
+   * Deno, Bun, Cloudflare Workers or any code holding Fetch API objects: the same stack as
+   * {@link Application.callback}. It is bound, so `Deno.serve(app.fetch)` and `{ fetch: app.fetch }` work.
+   */
+  readonly fetch: FetchHandler = (request) => (this.fetchHandler ??= createFetchHandler(this, this.logger))(request);
 
   /** Starts an HTTP server on `host:port` (127.0.0.1:8000 by default); resolves once it listens. */
   listen(port = 8000, host = '127.0.0.1'): Promise<Server> {

@@ -1,5 +1,6 @@
 export { Application, type ApplicationOptions } from './application';
 export { createRequestListener, type RequestListener } from './adapters/node';
+export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
 export { parseCookies, serializeCookie, type CookieOptions } from './cookies';
 export { HTTPException } from './exceptions';
