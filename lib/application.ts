@@ -8,6 +8,7 @@ import {
   type HTTPApp,
   type MiddlewareClass,
   type MiddlewareSpec,
+  type MiddlewareState,
 } from './middleware/base';
 import { ServerErrorMiddleware, type ErrorLogger } from './middleware/errors';
 import {
@@ -38,15 +39,45 @@ export interface ApplicationOptions {
   logger?: ErrorLogger;
 }
 
-type MethodRoute = (path: string, endpoint: Endpoint, options?: Omit<RouteOptions, 'methods'>) => Route;
+/** `app.get(path, endpoint, options)` and its siblings: a route for one method. */
+export type MethodRoute<State extends object = Record<string, unknown>> = (
+  path: string,
+  endpoint: Endpoint<Request<State>>,
+  options?: Omit<RouteOptions, 'methods'>,
+) => Route;
+
+/** One layer of the stack, as {@link Application.middlewareStack} lists it. */
+export interface MiddlewareLayer {
+  /** The layer's class name. */
+  readonly name: string;
+  /** The options it was built with (`undefined` when none were given). */
+  readonly options: unknown;
+}
+
+/**
+ * Rejects, at compile time, a middleware class whose declared `request.state` the application's
+ * `State` does not provide: the parameter then requires this type, which no class has.
+ */
+export interface StateMismatch<Required> {
+  readonly 'the application state lacks what this middleware declares': Required;
+}
+
+type InstanceOf<Cls> = Cls extends abstract new (...args: never) => infer I ? I : never;
+
+type StateChecked<Cls, State extends object> = [State] extends [MiddlewareState<InstanceOf<Cls>>]
+  ? unknown
+  : StateMismatch<MiddlewareState<InstanceOf<Cls>>>;
 
 /**
  * The application container: routes, exception handlers and the middleware stack.
  *
  * The stack, built once on the first request, is, outermost first: the server-error layer, the
  * user middleware (the last added is the outermost), the exception layer, and the router.
+ *
+ * @typeParam State - the type of `request.state` in its endpoints and middleware, for example
+ * `Application<{ user?: User }>`; a middleware declaring another state is a compile error.
  */
-export class Application implements HTTPApp {
+export class Application<State extends object = Record<string, unknown>> implements HTTPApp {
   readonly router: Router;
   readonly exceptionHandlers: ExceptionHandlers;
   readonly debug: boolean;
@@ -75,19 +106,21 @@ export class Application implements HTTPApp {
    * Registers a middleware class; it is constructed as `new cls(nextApp, ...args)` when the stack
    * is built. The last one added is the outermost.
    */
-  addMiddleware<Args extends unknown[]>(cls: MiddlewareClass<Args>, ...args: NoInfer<Args>): void {
-    if (this.started) throw new Error('Cannot add middleware after an application has started');
-    this.userMiddleware.unshift(new Middleware(cls, ...args));
+  addMiddleware<Args extends unknown[], Cls extends MiddlewareClass<Args>>(
+    cls: Cls & MiddlewareClass<Args> & StateChecked<Cls, State>,
+    ...args: NoInfer<Args>
+  ): void {
+    this.register(new Middleware<Args>(cls, ...args));
   }
 
   /**
    * FastAPI's `@app.middleware("http")` as a function call: `app.middleware('http')(fn)` registers
    * `fn(request, callNext)` as a middleware, exactly like a `BaseHTTPMiddleware`, and returns `fn`.
    */
-  middleware(type: 'http'): <F extends DispatchFunction>(dispatch: F) => F {
+  middleware(type: 'http'): <F extends DispatchFunction<State>>(dispatch: F) => F {
     if (type !== 'http') throw new Error(`Unsupported middleware type ${JSON.stringify(type)}: only 'http'`);
     return (dispatch) => {
-      this.addMiddleware(FunctionMiddleware, dispatch);
+      this.register(new Middleware(FunctionMiddleware, dispatch as DispatchFunction<State> as DispatchFunction));
       return dispatch;
     };
   }
@@ -100,8 +133,9 @@ export class Application implements HTTPApp {
   }
 
   /** Adds a route for `path` answering `options.methods` (GET by default). */
-  route(path: string, endpoint: Endpoint, options?: RouteOptions): Route {
-    const route = new Route(path, endpoint, options);
+  route(path: string, endpoint: Endpoint<Request<State>>, options?: RouteOptions): Route {
+    // Requests are untyped at run time: State is what the application's code promises itself.
+    const route = new Route(path, endpoint as Endpoint, options);
     this.router.add(route);
     return route;
   }
@@ -113,12 +147,32 @@ export class Application implements HTTPApp {
     return mount;
   }
 
-  readonly get: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
-  readonly post: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
-  readonly put: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
-  readonly patch: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
-  readonly delete: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
-  readonly options: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
+  /** Adds a GET (and HEAD) route. */
+  readonly get: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
+  /** Adds a POST route. */
+  readonly post: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
+  /** Adds a PUT route. */
+  readonly put: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
+  /** Adds a PATCH route. */
+  readonly patch: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
+  /** Adds a DELETE route. */
+  readonly delete: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
+  /** Adds an OPTIONS route. */
+  readonly options: MethodRoute<State> = (path, endpoint, options) =>
+    this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
+
+  /**
+   * The layers of the stack, outermost first: the server-error layer, the user middleware (the
+   * last added first) and the exception layer, each with its class name and options. Final once
+   * the application has started; before that it shows the stack the registrations so far would build.
+   */
+  get middlewareStack(): readonly MiddlewareLayer[] {
+    return Object.freeze([
+      { name: ServerErrorMiddleware.name, options: { debug: this.debug } },
+      ...this.userMiddleware.map((spec) => ({ name: spec.cls.name, options: spec.options })),
+      { name: ExceptionMiddleware.name, options: { handlers: this.exceptionHandlers.keys() } },
+    ]);
+  }
 
   /** Runs a request through the whole stack. */
   handle(request: Request): Promise<Response> {
@@ -149,6 +203,11 @@ export class Application implements HTTPApp {
         resolve(server);
       });
     });
+  }
+
+  private register(spec: MiddlewareSpec): void {
+    if (this.started) throw new Error('Cannot add middleware after an application has started');
+    this.userMiddleware.unshift(spec);
   }
 
   private buildStack(): HTTPApp {

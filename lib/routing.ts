@@ -4,8 +4,12 @@ import type { Request } from './requests';
 import { JSONResponse, RedirectResponse, Response } from './responses';
 import { compilePath, type CompiledPath } from './paths';
 
-/** A route handler: a `Response` is sent as it is; any other value is sent as JSON (200). */
-export type Endpoint<R extends Request = Request> = (request: R) => unknown;
+/**
+ * A route handler: a `Response` is sent as it is; any other value is sent as JSON (200).
+ *
+ * @typeParam R - the request type, `Request<State>` in an `Application<State>`.
+ */
+export type Endpoint<R extends Request<object> = Request> = (request: R) => unknown;
 
 /** How well a route fits a request: not at all, by path only (→ 405), or by path and method. */
 export const Match = { None: 0, Partial: 1, Full: 2 } as const;
