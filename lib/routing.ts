@@ -72,6 +72,8 @@ export class Route implements BaseRoute {
   readonly methods: ReadonlySet<string>;
   readonly name: string | undefined;
   readonly endpoint: Endpoint;
+  /** The middleware wrapping only this route, outermost first. */
+  readonly middleware: readonly MiddlewareSpec[];
   private readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
 
@@ -84,7 +86,8 @@ export class Route implements BaseRoute {
     if (methods.has('GET')) methods.add('HEAD');
     this.methods = methods;
     this.compiled = compilePath(path);
-    this.app = wrap(new EndpointApp(endpoint), options.middleware);
+    this.middleware = [...(options.middleware ?? [])];
+    this.app = wrap(new EndpointApp(endpoint), this.middleware);
   }
 
   /** The path when it has no parameters (routers look those up in a map). */
@@ -116,6 +119,10 @@ export interface MountOptions {
 export class Mount implements BaseRoute {
   readonly path: string;
   readonly name: string | undefined;
+  /** The app served under the prefix, as given. */
+  readonly mounted: HTTPApp;
+  /** The middleware wrapping only the mounted app, outermost first. */
+  readonly middleware: readonly MiddlewareSpec[];
   private readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
 
@@ -124,7 +131,9 @@ export class Mount implements BaseRoute {
     this.path = path.replace(/\/+$/, '');
     this.name = options.name;
     this.compiled = compilePath(`${this.path}/{__mount_rest:path}`);
-    this.app = wrap(app, options.middleware);
+    this.mounted = app;
+    this.middleware = [...(options.middleware ?? [])];
+    this.app = wrap(app, this.middleware);
   }
 
   matches(routePath: string, _method: string, params: Record<string, unknown>): Match {
