@@ -1,4 +1,4 @@
-export { Application, type ApplicationOptions } from './application';
+export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer, type StateMismatch } from './application';
 export { createRequestListener, type RequestListener } from './adapters/node';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
@@ -14,6 +14,7 @@ export {
   type HTTPApp,
   type MiddlewareClass,
   type MiddlewareSpec,
+  type MiddlewareState,
 } from './middleware/base';
 export { ServerErrorMiddleware, type ErrorLogger } from './middleware/errors';
 export {
