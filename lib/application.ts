@@ -8,7 +8,6 @@ import {
   type HTTPApp,
   type MiddlewareClass,
   type MiddlewareSpec,
-  type MiddlewareState,
 } from './middleware/base';
 import { ServerErrorMiddleware, type ErrorLogger } from './middleware/errors';
 import {
@@ -19,6 +18,7 @@ import {
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
 import type { Request } from './requests';
+import type { StateChecked } from './state';
 import type { Response } from './responses';
 import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
@@ -53,20 +53,6 @@ export interface MiddlewareLayer {
   /** The options it was built with (`undefined` when none were given). */
   readonly options: unknown;
 }
-
-/**
- * Rejects, at compile time, a middleware class whose declared `request.state` the application's
- * `State` does not provide: the parameter then requires this type, which no class has.
- */
-export interface StateMismatch<Required> {
-  readonly 'the application state lacks what this middleware declares': Required;
-}
-
-type InstanceOf<Cls> = Cls extends abstract new (...args: never) => infer I ? I : never;
-
-type StateChecked<Cls, State extends object> = [State] extends [MiddlewareState<InstanceOf<Cls>>]
-  ? unknown
-  : StateMismatch<MiddlewareState<InstanceOf<Cls>>>;
 
 /**
  * The application container: routes, exception handlers and the middleware stack.

@@ -1,4 +1,5 @@
-export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer, type StateMismatch } from './application';
+export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer } from './application';
+export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
@@ -14,7 +15,6 @@ export {
   type HTTPApp,
   type MiddlewareClass,
   type MiddlewareSpec,
-  type MiddlewareState,
 } from './middleware/base';
 export { ServerErrorMiddleware, type ErrorLogger } from './middleware/errors';
 export {

@@ -46,16 +46,6 @@ export type DispatchFunction<State extends object = Record<string, unknown>> = (
  */
 export type MiddlewareClass<Args extends unknown[] = never[]> = new (app: HTTPApp, ...args: Args) => HTTPApp;
 
-/**
- * The `request.state` type a middleware class declares through `BaseHTTPMiddleware<Options, State>`,
- * or `object` (nothing required) for one that declares none.
- */
-export type MiddlewareState<M> = M extends { dispatch(request: Request<infer S>, ...rest: never[]): unknown }
-  ? string extends keyof S
-    ? object
-    : S
-  : object;
-
 /** What a middleware registration offers the stack builder; {@link Middleware} implements it. */
 export interface MiddlewareSpec {
   /** The middleware class. */
