@@ -90,7 +90,9 @@ export class Application<State extends object = Record<string, unknown>> impleme
 
   /**
    * Registers a middleware class; it is constructed as `new cls(nextApp, ...args)` when the stack
-   * is built. The last one added is the outermost.
+   * is built. The last one added is the outermost. Options that do not fit the constructor, and a
+   * class declaring a request state (`BaseHTTPMiddleware<Options, State>`) that this application's
+   * `State` does not provide, are compile errors.
    */
   addMiddleware<Args extends unknown[], Cls extends MiddlewareClass<Args>>(
     cls: Cls & MiddlewareClass<Args> & StateChecked<Cls, State>,

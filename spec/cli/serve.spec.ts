@@ -41,7 +41,7 @@ describe('stackware serve', () => {
     running = stackware(['serve', 'spec/fixtures/pid-app.ts', '--port', '0']);
     const [, url] = await running.waitFor(/serving \S+ on (http:\/\/127\.0\.0\.1:\d+) \(pid \d+\)/);
     const slow = get(`${url}/slow`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await running.waitFor(/slow request started/);
     running.child.kill('SIGINT');
     const res = await slow;
     expect(res.status).toBe(200);
