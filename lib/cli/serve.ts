@@ -79,6 +79,7 @@ function supervise(command: ServeCommand, out: Output): void {
 
   cluster.on('listening', (worker, address) => {
     ready.set(worker, address.port);
+    if (announced) out.info(`stackware: worker ${worker.process.pid} started`);
     if (announced || ready.size < command.workers) return;
     announced = true;
     const pids = [...ready.keys()].map((w) => w.process.pid).join(', ');

@@ -37,6 +37,24 @@ describe('stackware serve', () => {
     for (const pid of workers) expect(() => process.kill(Number(pid), 0)).toThrow();
   }, 60_000);
 
+  it('replaces a worker that dies after it started', async () => {
+    running = stackware(['serve', 'spec/fixtures/pid-app.ts', '--port', '0', '--workers', '2']);
+    const [, url, pidList] = await running.waitFor(/on (http:\/\/127\.0\.0\.1:\d+) \(2 workers, pids (\d+, \d+)\)/);
+    const crashed = JSON.parse((await get(`${url}/crash`)).body).crashing as number;
+    const [, dead] = await running.waitFor(/worker (\d+) died \(exit code 3\); starting another/);
+    expect(Number(dead)).toBe(crashed);
+    const [, replacement] = await running.waitFor(/worker (\d+) started/);
+    const survivor = pidList.split(', ').find((pid) => pid !== String(crashed));
+    const seen = new Set<string>();
+    for (let i = 0; i < 60 && seen.size < 2; i++) {
+      const res = await get(`${url}/`);
+      if (res.status === 200) seen.add(res.pid);
+    }
+    expect([...seen].sort()).toEqual([survivor, replacement].sort());
+    running.child.kill('SIGTERM');
+    expect(await running.exited()).toBe(0);
+  }, 60_000);
+
   it('lets a request in flight finish on SIGINT, then exits', async () => {
     running = stackware(['serve', 'spec/fixtures/pid-app.ts', '--port', '0']);
     const [, url] = await running.waitFor(/serving \S+ on (http:\/\/127\.0\.0\.1:\d+) \(pid \d+\)/);
