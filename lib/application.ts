@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createFetchHandler, type FetchHandler } from './adapters/fetch';
 import { createRequestListener, type RequestListener } from './adapters/node';
 import {
   FunctionMiddleware,
@@ -18,6 +19,7 @@ import {
 } from './middleware/exceptions';
 import { LifespanRunner, type Lifespan } from './lifespan';
 import type { Request } from './requests';
+import type { StateChecked } from './state';
 import type { Response } from './responses';
 import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
@@ -38,7 +40,7 @@ export interface ApplicationOptions {
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
   /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
-  lifespan?: Lifespan<Application>;
+  lifespan?: Lifespan<Application<object>>;
   /**
    * Seconds a closing server waits for requests in flight and their background tasks before it
    * closes the remaining connections by force. Default 30.
@@ -46,15 +48,31 @@ export interface ApplicationOptions {
   shutdownTimeout?: number;
 }
 
-type MethodRoute = (path: string, endpoint: Endpoint, options?: Omit<RouteOptions, 'methods'>) => Route;
+/** `app.get(path, endpoint, options)` and its siblings: a route for one method. */
+export type MethodRoute<State extends object = Record<string, unknown>> = (
+  path: string,
+  endpoint: Endpoint<Request<State>>,
+  options?: Omit<RouteOptions, 'methods'>,
+) => Route;
+
+/** One layer of the stack, as {@link Application.middlewareStack} lists it. */
+export interface MiddlewareLayer {
+  /** The layer's class name. */
+  readonly name: string;
+  /** The options it was built with (`undefined` when none were given). */
+  readonly options: unknown;
+}
 
 /**
  * The application container: routes, exception handlers and the middleware stack.
  *
  * The stack, built once on the first request, is, outermost first: the server-error layer, the
  * user middleware (the last added is the outermost), the exception layer, and the router.
+ *
+ * @typeParam State - the type of `request.state` in its endpoints and middleware, for example
+ * `Application<{ user?: User }>`; a middleware declaring another state is a compile error.
  */
-export class Application implements HTTPApp {
+export class Application<State extends object = Record<string, unknown>> implements HTTPApp {
   readonly router: Router;
   readonly exceptionHandlers: ExceptionHandlers;
   readonly debug: boolean;
@@ -63,10 +81,11 @@ export class Application implements HTTPApp {
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec[];
   private stack: HTTPApp | undefined;
-  private readonly lifespan: LifespanRunner<Application>;
+  private readonly lifespan: LifespanRunner<Application<object>>;
   private readonly shutdownTimeout: number;
   /** What the lifespan's startup yielded; copied into each request's `state`. */
   lifespanState: Record<string, unknown> | undefined;
+  private fetchHandler: FetchHandler | undefined;
 
   constructor(options: ApplicationOptions = {}) {
     this.debug = options.debug ?? false;
@@ -75,7 +94,7 @@ export class Application implements HTTPApp {
     this.router = new Router(options.routes);
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];
-    this.lifespan = new LifespanRunner<Application>(options.lifespan, this);
+    this.lifespan = new LifespanRunner<Application<object>>(options.lifespan, this as Application<object>);
     this.shutdownTimeout = options.shutdownTimeout ?? 30;
   }
 
@@ -86,21 +105,25 @@ export class Application implements HTTPApp {
 
   /**
    * Registers a middleware class; it is constructed as `new cls(nextApp, ...args)` when the stack
-   * is built. The last one added is the outermost.
+   * is built. The last one added is the outermost. Options that do not fit the constructor, and a
+   * class declaring a request state (`BaseHTTPMiddleware<Options, State>`) that this application's
+   * `State` does not provide, are compile errors.
    */
-  addMiddleware<Args extends unknown[]>(cls: MiddlewareClass<Args>, ...args: NoInfer<Args>): void {
-    if (this.started) throw new Error('Cannot add middleware after an application has started');
-    this.userMiddleware.unshift(new Middleware(cls, ...args));
+  addMiddleware<Args extends unknown[], Cls extends MiddlewareClass<Args>>(
+    cls: Cls & MiddlewareClass<Args> & StateChecked<Cls, State>,
+    ...args: NoInfer<Args>
+  ): void {
+    this.register(new Middleware<Args>(cls, ...args));
   }
 
   /**
    * FastAPI's `@app.middleware("http")` as a function call: `app.middleware('http')(fn)` registers
    * `fn(request, callNext)` as a middleware, exactly like a `BaseHTTPMiddleware`, and returns `fn`.
    */
-  middleware(type: 'http'): <F extends DispatchFunction>(dispatch: F) => F {
+  middleware(type: 'http'): <F extends DispatchFunction<State>>(dispatch: F) => F {
     if (type !== 'http') throw new Error(`Unsupported middleware type ${JSON.stringify(type)}: only 'http'`);
     return (dispatch) => {
-      this.addMiddleware(FunctionMiddleware, dispatch);
+      this.register(new Middleware(FunctionMiddleware, dispatch as DispatchFunction<State> as DispatchFunction));
       return dispatch;
     };
   }
@@ -113,8 +136,9 @@ export class Application implements HTTPApp {
   }
 
   /** Adds a route for `path` answering `options.methods` (GET by default). */
-  route(path: string, endpoint: Endpoint, options?: RouteOptions): Route {
-    const route = new Route(path, endpoint, options);
+  route(path: string, endpoint: Endpoint<Request<State>>, options?: RouteOptions): Route {
+    // Requests are untyped at run time: State is what the application's code promises itself.
+    const route = new Route(path, endpoint as Endpoint, options);
     this.router.add(route);
     return route;
   }
@@ -126,12 +150,32 @@ export class Application implements HTTPApp {
     return mount;
   }
 
-  readonly get: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
-  readonly post: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
-  readonly put: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
-  readonly patch: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
-  readonly delete: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
-  readonly options: MethodRoute = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
+  /** Adds a GET (and HEAD) route. */
+  readonly get: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
+  /** Adds a POST route. */
+  readonly post: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
+  /** Adds a PUT route. */
+  readonly put: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
+  /** Adds a PATCH route. */
+  readonly patch: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
+  /** Adds a DELETE route. */
+  readonly delete: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
+  /** Adds an OPTIONS route. */
+  readonly options: MethodRoute<State> = (path, endpoint, options) =>
+    this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
+
+  /**
+   * The layers of the stack, outermost first: the server-error layer, the user middleware (the
+   * last added first) and the exception layer, each with its class name and options. Final once
+   * the application has started; before that it shows the stack the registrations so far would build.
+   */
+  get middlewareStack(): readonly MiddlewareLayer[] {
+    return Object.freeze([
+      { name: ServerErrorMiddleware.name, options: { debug: this.debug } },
+      ...this.userMiddleware.map((spec) => ({ name: spec.cls.name, options: spec.options })),
+      { name: ExceptionMiddleware.name, options: { handlers: this.exceptionHandlers.keys() } },
+    ]);
+  }
 
   /** Runs a request through the whole stack. */
   handle(request: Request): Promise<Response> {
@@ -144,6 +188,13 @@ export class Application implements HTTPApp {
     this.stack ??= this.buildStack();
     return createRequestListener(this, this.logger);
   }
+
+  /**
+   * The web-standard handler, `(request: globalThis.Request) => Promise<globalThis.Response>`, for
+   * Deno, Bun, Cloudflare Workers or any code holding Fetch API objects: the same stack as
+   * {@link Application.callback}. It is bound, so `Deno.serve(app.fetch)` and `{ fetch: app.fetch }` work.
+   */
+  readonly fetch: FetchHandler = (request) => (this.fetchHandler ??= createFetchHandler(this, this.logger))(request);
 
   /** Runs the lifespan's startup code (once); `listen()` calls it. Rejects with the startup error. */
   async startup(): Promise<void> {
@@ -158,15 +209,14 @@ export class Application implements HTTPApp {
   /**
    * Runs the lifespan's startup, then starts an HTTP server on `host:port` (127.0.0.1:8000 by
    * default) and resolves once it listens; rejects with the startup error, if any. The server's
-   * `close()` is graceful: see {@link ApplicationOptions.shutdownTimeout}.
+   * `close()` is graceful: see {@link ApplicationOptions.shutdownTimeout}, which `options` may override.
    */
-  async listen(port = 8000, host = '127.0.0.1'): Promise<Server> {
+  async listen(port = 8000, host = '127.0.0.1', options: { shutdownTimeout?: number } = {}): Promise<Server> {
     await this.startup();
     this.stack ??= this.buildStack();
     const inFlight = new InFlight();
-    const server = makeGraceful(createServer(createRequestListener(this, this.logger, inFlight)), inFlight, this.shutdownTimeout, () =>
-      this.shutdown(),
-    );
+    const timeout = options.shutdownTimeout ?? this.shutdownTimeout;
+    const server = makeGraceful(createServer(createRequestListener(this, this.logger, inFlight)), inFlight, timeout, () => this.shutdown());
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -180,6 +230,11 @@ export class Application implements HTTPApp {
       throw error;
     }
     return server;
+  }
+
+  private register(spec: MiddlewareSpec): void {
+    if (this.started) throw new Error('Cannot add middleware after an application has started');
+    this.userMiddleware.unshift(spec);
   }
 
   private buildStack(): HTTPApp {

@@ -1,5 +1,7 @@
-export { Application, type ApplicationOptions } from './application';
+export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer } from './application';
+export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
+export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
 export { parseCookies, serializeCookie, type CookieOptions } from './cookies';
 export { HTTPException } from './exceptions';

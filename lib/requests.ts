@@ -67,6 +67,9 @@ function checkPercentEncoding(query: string): void {
  * An incoming HTTP request. One object per request travels through every layer, so what a
  * middleware reads or sets (`state`, a body already read) is there for the endpoint too.
  * URL, headers, query and cookies are parsed on first access only.
+ *
+ * @typeParam State - the type of {@link Request.state}: an open record unless the application
+ * declares one (`Application<{ user?: User }>` gives its endpoints a `Request<{ user?: User }>`).
  */
 export class Request<State extends object = Record<string, unknown>> {
   readonly method: string;

@@ -4,8 +4,12 @@ import type { Request } from './requests';
 import { JSONResponse, RedirectResponse, Response } from './responses';
 import { compilePath, type CompiledPath } from './paths';
 
-/** A route handler: a `Response` is sent as it is; any other value is sent as JSON (200). */
-export type Endpoint<R extends Request = Request> = (request: R) => unknown;
+/**
+ * A route handler: a `Response` is sent as it is; any other value is sent as JSON (200).
+ *
+ * @typeParam R - the request type, `Request<State>` in an `Application<State>`.
+ */
+export type Endpoint<R extends Request<object> = Request> = (request: R) => unknown;
 
 /** How well a route fits a request: not at all, by path only (→ 405), or by path and method. */
 export const Match = { None: 0, Partial: 1, Full: 2 } as const;
@@ -70,6 +74,8 @@ export class Route implements BaseRoute {
   readonly methods: ReadonlySet<string>;
   readonly name: string | undefined;
   readonly endpoint: Endpoint;
+  /** The middleware wrapping only this route, outermost first. */
+  readonly middleware: readonly MiddlewareSpec[];
   private readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
   private readonly maxBodySize: number | undefined;
@@ -83,7 +89,8 @@ export class Route implements BaseRoute {
     if (methods.has('GET')) methods.add('HEAD');
     this.methods = methods;
     this.compiled = compilePath(path);
-    this.app = wrap(new EndpointApp(endpoint), options.middleware);
+    this.middleware = [...(options.middleware ?? [])];
+    this.app = wrap(new EndpointApp(endpoint), this.middleware);
     this.maxBodySize = options.maxBodySize;
   }
 
@@ -117,6 +124,10 @@ export interface MountOptions {
 export class Mount implements BaseRoute {
   readonly path: string;
   readonly name: string | undefined;
+  /** The app served under the prefix, as given. */
+  readonly mounted: HTTPApp;
+  /** The middleware wrapping only the mounted app, outermost first. */
+  readonly middleware: readonly MiddlewareSpec[];
   private readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
 
@@ -125,7 +136,9 @@ export class Mount implements BaseRoute {
     this.path = path.replace(/\/+$/, '');
     this.name = options.name;
     this.compiled = compilePath(`${this.path}/{__mount_rest:path}`);
-    this.app = wrap(app, options.middleware);
+    this.mounted = app;
+    this.middleware = [...(options.middleware ?? [])];
+    this.app = wrap(app, this.middleware);
   }
 
   matches(routePath: string, _method: string, params: Record<string, unknown>): Match {

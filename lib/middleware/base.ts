@@ -23,11 +23,22 @@ export function callApp(app: HTTPApp, request: Request): Promise<Response> {
   }
 }
 
-/** Passes the request to the rest of the stack and resolves to the response it produced. */
-export type CallNext = (request: Request) => Promise<Response>;
+/**
+ * Passes the request to the rest of the stack and resolves to the response it produced.
+ *
+ * @typeParam State - the type of `request.state` (see {@link Request}).
+ */
+export type CallNext<State extends object = Record<string, unknown>> = (request: Request<State>) => Promise<Response>;
 
-/** The function form of a middleware, as registered with `app.middleware('http')`. */
-export type DispatchFunction = (request: Request, callNext: CallNext) => Promise<Response>;
+/**
+ * The function form of a middleware, as registered with `app.middleware('http')`.
+ *
+ * @typeParam State - the type of `request.state` (see {@link Request}).
+ */
+export type DispatchFunction<State extends object = Record<string, unknown>> = (
+  request: Request<State>,
+  callNext: CallNext<State>,
+) => Promise<Response>;
 
 /**
  * A middleware class: constructed once, with the next layer and its options, when the stack is
@@ -84,23 +95,25 @@ function notAResponse(middleware: string, value: unknown): never {
  * streaming responses pass through without being buffered.
  *
  * @typeParam Options - the options object `addMiddleware(Cls, options)` passes to the constructor.
+ * @typeParam State - the type of `request.state` this middleware reads and writes; an
+ * `Application<State>` accepts it only when its own state has these properties.
  */
-export abstract class BaseHTTPMiddleware<Options = undefined> implements HTTPApp {
+export abstract class BaseHTTPMiddleware<Options = undefined, State extends object = Record<string, unknown>> implements HTTPApp {
   /** The next layer inwards. */
   protected readonly app: HTTPApp;
   /** The options given at registration. */
   protected readonly options: Options;
   /** Bound once here, not per request. */
-  private readonly next: CallNext;
+  private readonly next: CallNext<State>;
 
   constructor(app: HTTPApp, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]) {
     this.app = app;
     this.options = options as Options;
-    this.next = (request) => callApp(app, request);
+    this.next = (request) => callApp(app, request as Request);
   }
 
   /** Handles one request; override it to wrap the rest of the stack. */
-  abstract dispatch(request: Request, callNext: CallNext): Promise<Response>;
+  abstract dispatch(request: Request<State>, callNext: CallNext<State>): Promise<Response>;
 
   /** How error messages name this middleware. */
   protected describe(): string {
@@ -110,7 +123,7 @@ export abstract class BaseHTTPMiddleware<Options = undefined> implements HTTPApp
   handle(request: Request): Promise<Response> {
     let result: Promise<Response>;
     try {
-      result = this.dispatch(request, this.next);
+      result = this.dispatch(request as Request<State>, this.next);
     } catch (error) {
       result = Promise.reject(error);
     }

@@ -44,6 +44,11 @@ export class ExceptionHandlers {
     else throw new TypeError('An exception handler is registered for a status code or an Error class');
   }
 
+  /** What handlers are registered for: status codes, then Error classes, each in registration order. */
+  keys(): ExceptionHandlerKey[] {
+    return [...this.byStatus.keys(), ...this.byClass.keys()];
+  }
+
   /** The handler of the server-error layer: the one for 500, else the one for `Error`. */
   get serverError(): ExceptionHandler | undefined {
     return this.byStatus.get(500) ?? this.byClass.get(Error);

@@ -1,13 +1,3 @@
-import { app } from './app';
-
-const port = Number(process.env.PORT ?? 8000);
-const host = process.env.HOST ?? '127.0.0.1';
-
-app.listen(port, host).then((server) => {
-  console.log(`stackware: serving the showcase app on http://${host}:${port}`);
-  const stop = (): void => {
-    server.close();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-});
+// The app `npm start` serves, through the server command:
+//   stackware serve docs/examples/showcase/server.ts   (HOST and PORT override 127.0.0.1:8000)
+export { app } from './app';

@@ -1,0 +1,130 @@
+import cluster, { type Worker } from 'node:cluster';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequestListener } from '../adapters/node';
+import type { HTTPApp } from '../middleware/base';
+import { InFlight, makeGraceful } from '../server';
+import type { ServeCommand } from './args';
+import { LoadError, loadApp, parseTarget } from './load';
+
+/** Where the command writes its lines (stdout for news, stderr for trouble). */
+export interface Output {
+  info(line: string): void;
+  error(line: string): void;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The URL a browser would use for `host:port`. */
+export function serverUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** An `Application` (from this copy of stackware or another): it runs its lifespan and closes gracefully itself. */
+interface Listening extends HTTPApp {
+  listen(port: number, host: string, options: { shutdownTimeout?: number }): Promise<Server>;
+}
+
+/**
+ * Starts the server: `app.listen()` for an `Application` (lifespan, graceful close waiting for
+ * background tasks); any other `HTTPApp` gets the same graceful close, without a lifespan.
+ */
+async function start(app: HTTPApp, command: ServeCommand): Promise<Server> {
+  const options = { shutdownTimeout: command.gracefulTimeout };
+  if (typeof (app as Partial<Listening>).listen === 'function') return (app as Listening).listen(command.port, command.host, options);
+  const inFlight = new InFlight();
+  const server = makeGraceful(createServer(createRequestListener(app, console, inFlight)), inFlight, command.gracefulTimeout, async () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(command.port, command.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Serves the app in this process (alone, or as one cluster worker); exits on SIGINT/SIGTERM. */
+async function serveHere(command: ServeCommand, out: Output): Promise<void> {
+  const app = await loadApp(parseTarget(command.target));
+  const server = await start(app, command);
+  const address = server.address() as AddressInfo;
+  if (cluster.isPrimary) out.info(`stackware: serving ${command.target} on ${serverUrl(command.host, address.port)} (pid ${process.pid})`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    server.close(() => {
+      if (cluster.isPrimary) out.info('stackware: stopped');
+      process.exit(0);
+    });
+  };
+  for (const signal of SIGNALS) process.on(signal, stop);
+}
+
+/** Forks the workers, reports once all listen, forwards shutdown signals, restarts a worker that dies. */
+function supervise(command: ServeCommand, out: Output): void {
+  const { file } = parseTarget(command.target);
+  if (!existsSync(file)) throw new LoadError(`No such module: ${file}`);
+  const ready = new Map<Worker, number>();
+  let announced = false;
+  let stopping = false;
+
+  const stopAll = (signal: NodeJS.Signals): void => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
+  };
+
+  cluster.on('listening', (worker, address) => {
+    ready.set(worker, address.port);
+    if (announced) out.info(`stackware: worker ${worker.process.pid} started`);
+    if (announced || ready.size < command.workers) return;
+    announced = true;
+    const pids = [...ready.keys()].map((w) => w.process.pid).join(', ');
+    out.info(`stackware: serving ${command.target} on ${serverUrl(command.host, address.port)} (${command.workers} workers, pids ${pids})`);
+  });
+
+  cluster.on('exit', (worker, code, signal) => {
+    const wasReady = ready.delete(worker);
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        out.info('stackware: stopped');
+        process.exit();
+      }
+      return;
+    }
+    if (!wasReady) {
+      out.error(`stackware: a worker failed to start (${signal ?? `exit code ${code}`}); stopping`);
+      stopping = true;
+      stopAll('SIGTERM');
+      process.exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+      return;
+    }
+    out.error(`stackware: worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another`);
+    cluster.fork();
+  });
+
+  for (const signal of SIGNALS) {
+    process.on(signal, () => {
+      if (stopping) {
+        stopAll('SIGKILL');
+        return;
+      }
+      stopping = true;
+      stopAll('SIGTERM');
+      setTimeout(() => stopAll('SIGKILL'), (command.gracefulTimeout + 5) * 1000).unref();
+    });
+  }
+
+  for (let i = 0; i < command.workers; i++) cluster.fork();
+}
+
+/**
+ * `stackware serve`: one process, or with `workers > 1` a cluster primary and its workers (the
+ * same command line re-run by node:cluster, each worker loading the module and sharing the port).
+ */
+export async function runServe(command: ServeCommand, out: Output): Promise<void> {
+  if (command.workers > 1 && cluster.isPrimary) supervise(command, out);
+  else await serveHere(command, out);
+}

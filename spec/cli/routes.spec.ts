@@ -1,0 +1,74 @@
+import { parseCommand, UsageError } from '../../lib/cli/args';
+import { describeApp, formatOptions } from '../../lib/cli/describe';
+import { parseTarget } from '../../lib/cli/load';
+import { app } from '../fixtures/stack-app';
+import { stackware } from './run';
+
+describe('stackware routes', () => {
+  it('prints the middleware stack outermost first, then the routes with their own middleware', () => {
+    expect(describeApp(app)).toBe(
+      [
+        'Middleware, outermost first (a request goes down this list, its response back up):',
+        '  1.  ServerErrorMiddleware  { debug: false }',
+        "  2.  CORSMiddleware         { allowOrigins: [ 'https://example.org' ] }",
+        "  3.  SessionMiddleware      { secretKey: '[redacted]' }",
+        '  4.  GZipMiddleware         { minimumSize: 500 }',
+        '  5.  ExceptionMiddleware    { handlers: [ [class TeapotError extends Error] ] }',
+        '',
+        'Routes, in matching order:',
+        '  GET, HEAD    /                    root',
+        '  POST         /items               createItem  middleware: GZipMiddleware',
+        '  MOUNT        /api/                            middleware: CORSMiddleware',
+        '    GET, HEAD  /api/users/{id:int}  readUser',
+      ].join('\n'),
+    );
+  });
+
+  it('is the output of the command', async () => {
+    const running = stackware(['routes', 'spec/fixtures/stack-app.ts']);
+    try {
+      expect(await running.exited()).toBe(0);
+      expect(running.output()).toBe(`${describeApp(app)}\n`);
+    } finally {
+      running.kill();
+    }
+  }, 30_000);
+
+  it('hides secret-looking options', () => {
+    expect(formatOptions({ secretKey: 's', nested: { password: 'p', apiToken: 't' }, name: 'n' })).toBe(
+      "{ secretKey: '[redacted]', nested: { password: '[redacted]', apiToken: '[redacted]' }, name: 'n' }",
+    );
+  });
+});
+
+describe('the command line', () => {
+  it('reads serve options, with HOST and PORT as defaults', () => {
+    expect(parseCommand(['serve', 'main.ts'], {})).toEqual({
+      command: 'serve',
+      target: 'main.ts',
+      host: '127.0.0.1',
+      port: 8000,
+      workers: 1,
+      gracefulTimeout: 10,
+    });
+    expect(parseCommand(['serve', 'main.js:server', '--workers', '4', '--port', '9000'], { HOST: '0.0.0.0', PORT: '1' })).toMatchObject({
+      host: '0.0.0.0',
+      port: 9000,
+      workers: 4,
+    });
+  });
+
+  it('refuses what it cannot run', () => {
+    expect(() => parseCommand([], {})).toThrow(UsageError);
+    expect(() => parseCommand(['start', 'x.js'], {})).toThrow(/Unknown command "start"/);
+    expect(() => parseCommand(['serve'], {})).toThrow(/needs a module/);
+    expect(() => parseCommand(['serve', 'x.js', '--port', '70000'], {})).toThrow(/--port must be an integer from 0 to 65535/);
+    expect(() => parseCommand(['serve', 'x.js', '--nope'], {})).toThrow(UsageError);
+  });
+
+  it('splits module:export, the export being app unless named', () => {
+    expect(parseTarget('src/main.ts', '/srv')).toEqual({ file: '/srv/src/main.ts', exportName: 'app' });
+    expect(parseTarget('src/main.ts:api', '/srv')).toEqual({ file: '/srv/src/main.ts', exportName: 'api' });
+    expect(parseTarget('/abs/main.js', '/srv')).toEqual({ file: '/abs/main.js', exportName: 'app' });
+  });
+});
