@@ -73,10 +73,15 @@ export interface MiddlewareLayer {
  * `Application<{ user?: User }>`; a middleware declaring another state is a compile error.
  */
 export class Application<State extends object = Record<string, unknown>> implements HTTPApp {
+  /** The router holding the application's routes and mounts, in matching order. */
   readonly router: Router;
+  /** The registered exception handlers (the `exceptionHandlers` option, then {@link Application.exceptionHandler}). */
   readonly exceptionHandlers: ExceptionHandlers;
+  /** Whether 500 responses show the stack trace; false by default. */
   readonly debug: boolean;
+  /** The largest request body read, in bytes (1 MiB by default); a route's `maxBodySize` overrides it. */
   readonly maxBodySize: number;
+  /** Where errors are reported; `console` by default. */
   readonly logger: ErrorLogger;
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec[];

@@ -26,6 +26,7 @@ export class BackgroundTasks {
     this.tasks.push(() => runInContext(() => fn(...args)));
   }
 
+  /** The number of tasks added. */
   get size(): number {
     return this.tasks.length;
   }

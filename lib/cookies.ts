@@ -2,14 +2,19 @@
 export interface CookieOptions {
   /** Seconds until it expires; 0 or less expires it now. */
   maxAge?: number;
+  /** When it expires, as a date; with neither this nor `maxAge` it lasts for the browser session. */
   expires?: Date;
   /** Defaults to `/`. */
   path?: string;
+  /** The domain it is sent to, subdomains included; by default only the host that set it. */
   domain?: string;
+  /** Sent over HTTPS only. */
   secure?: boolean;
+  /** Hidden from JavaScript (`document.cookie`). */
   httpOnly?: boolean;
   /** Defaults to `lax`. */
   sameSite?: 'lax' | 'strict' | 'none' | false;
+  /** Stored per top-level site (CHIPS); browsers require `secure` with it. */
   partitioned?: boolean;
 }
 

@@ -32,9 +32,18 @@ function isGenerator(value: unknown): value is AnyGenerator {
   );
 }
 
-/** Reports an error raised by exit code that was not the error thrown into it. */
+/**
+ * Reports an error raised by exit code that was not the error thrown into it.
+ *
+ * @inline
+ */
 export type ExitErrorReporter = (error: unknown) => void;
 
+/**
+ * One dependency's exit code; `error` is the one to throw in at its `yield` (undefined when none).
+ *
+ * @inline
+ */
 type Exit = (error: unknown) => Promise<void>;
 
 /**
@@ -44,10 +53,12 @@ type Exit = (error: unknown) => Promise<void>;
 export class ExitStack {
   private readonly exits: Exit[] = [];
 
+  /** Registers exit code; {@link ExitStack.unwind} runs it before the exits registered earlier. */
   push(exit: Exit): void {
     this.exits.push(exit);
   }
 
+  /** The number of exits not yet run. */
   get size(): number {
     return this.exits.length;
   }

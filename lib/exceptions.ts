@@ -8,8 +8,11 @@ import type { HeadersInit } from './headers';
  * `detail` defaults to the status code's reason phrase.
  */
 export class HTTPException extends Error {
+  /** The HTTP status of the response. */
   readonly statusCode: number;
+  /** The `detail` of the JSON body: the one given, else the status's reason phrase. */
   readonly detail: unknown;
+  /** Headers added to the response, if any. */
   readonly headers: HeadersInit | undefined;
 
   constructor(statusCode: number, detail?: unknown, headers?: HeadersInit) {

@@ -42,7 +42,9 @@ async function* readFile(path: string): AsyncGenerator<BodyChunk> {
  * guessed from the extension unless given. Throws at construction if the file does not exist.
  */
 export class FileResponse extends StreamingResponse {
+  /** The path of the file, as given. */
   readonly path: string;
+  /** The file's stats, taken at construction (its size, `last-modified` and `etag` come from them). */
   readonly stats: Stats;
 
   constructor(path: string, init: FileResponseInit = {}) {

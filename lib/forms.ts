@@ -12,8 +12,9 @@ import { Headers } from './headers';
 export interface FormOptions {
   /** Bytes of an uploaded file kept in memory before it is moved to a temporary file. Default 1 MiB. */
   spoolSize?: number;
-  /** At most this many files (default 1000) and fields (default 1000); more is a 400. */
+  /** At most this many files (default 1000); more is a 400. */
   maxFiles?: number;
+  /** At most this many non-file fields (default 1000); more is a 400. */
   maxFields?: number;
 }
 
@@ -21,8 +22,11 @@ const DEFAULT_SPOOL_SIZE = 1024 * 1024;
 
 /** A file from a `multipart/form-data` body: in memory while small, in a temporary file past `spoolSize`. */
 export class UploadFile {
+  /** The file name the client sent; `''` when it sent none. */
   readonly filename: string;
+  /** The part's media type, as the client declared it (`text/plain` when it declared none). */
   readonly contentType: string;
+  /** The part's headers: its `content-type`. */
   readonly headers: Headers;
   /** Size in bytes. */
   size = 0;
@@ -48,6 +52,7 @@ export class UploadFile {
     return Buffer.concat(parts);
   }
 
+  /** The whole content decoded as UTF-8. */
   async text(): Promise<string> {
     return (await this.bytes()).toString('utf8');
   }
@@ -98,14 +103,17 @@ export class FormData implements Iterable<[string, FormValue]> {
     return this.items.find(([key]) => key === name)?.[1] ?? null;
   }
 
+  /** Every value of `name`, in order. */
   getAll(name: string): FormValue[] {
     return this.items.filter(([key]) => key === name).map(([, value]) => value);
   }
 
+  /** True when the form has a field `name`. */
   has(name: string): boolean {
     return this.items.some(([key]) => key === name);
   }
 
+  /** The `[name, value]` pairs, in order. */
   [Symbol.iterator](): IterableIterator<[string, FormValue]> {
     return this.items[Symbol.iterator]();
   }

@@ -79,6 +79,7 @@ export class Headers implements Iterable<[string, string]> {
     return this.getAll('set-cookie');
   }
 
+  /** True when `name` has at least one value. */
   has(name: string): boolean {
     const key = name.toLowerCase();
     for (let i = 0; i < this.list.length; i += 2) if (this.list[i] === key) return true;
@@ -104,6 +105,7 @@ export class Headers implements Iterable<[string, string]> {
     this.list.push(checkName(name), checkValue(name, value));
   }
 
+  /** Removes every value under `name`. */
   delete(name: string): void {
     this.removeFrom(name.toLowerCase(), 0);
   }
@@ -113,10 +115,12 @@ export class Headers implements Iterable<[string, string]> {
     for (let i = 0; i < this.list.length; i += 2) yield [this.list[i], this.list[i + 1]];
   }
 
+  /** The same as {@link Headers.entries}. */
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
   }
 
+  /** The names (lower-cased), in order; a name with several values comes several times. */
   *keys(): IterableIterator<string> {
     for (const [name] of this.entries()) yield name;
   }

@@ -2,6 +2,7 @@
 export interface Convertor {
   /** The regular expression (source) a segment must match. */
   readonly regex: string;
+  /** Turns a segment that matched {@link Convertor.regex} into its value. */
   convert(segment: string): unknown;
 }
 
@@ -24,7 +25,9 @@ const PARAM = /\{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?\}/g;
 
 /** A compiled path template. */
 export interface CompiledPath {
+  /** True when the template has no parameters: it matches only itself. */
   readonly isStatic: boolean;
+  /** The parameter names, in template order. */
   readonly paramNames: readonly string[];
   /** True when `path` matches; the converted parameters are written into `params`. */
   match(path: string, params: Record<string, unknown>): boolean;

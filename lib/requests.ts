@@ -10,7 +10,9 @@ import type { ExceptionHandlers } from './middleware/exceptions';
 
 /** The peer of the connection. */
 export interface Client {
+  /** Its IP address. */
   host: string;
+  /** Its TCP port. */
   port: number;
 }
 
@@ -19,11 +21,15 @@ export interface Client {
  * Only adapters implement it; nothing else in the stack knows which adapter is in front.
  */
 export interface RequestSource {
+  /** The request method, as received. */
   readonly method: string;
   /** The request target as received: path and query, still percent-encoded. */
   readonly target: string;
+  /** `http` or `https`. */
   readonly scheme: string;
+  /** The request headers; called once, on first access to {@link Request.headers}. */
   headers(): Headers;
+  /** The peer of the connection, or null when the adapter does not know it. */
   client(): Client | null;
   /** The raw body, in chunks as they arrive. Called at most once. */
   body(): AsyncIterable<Uint8Array>;
@@ -35,9 +41,13 @@ export interface RequestSource {
 
 /** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */
 export interface RequestApp extends HTTPApp {
+  /** The largest request body read, in bytes; 1 MiB when absent. */
   readonly maxBodySize?: number;
+  /** The handlers answering an `HTTPException` caught by a middleware layer; only the default one when absent. */
   readonly exceptionHandlers?: ExceptionHandlers;
+  /** Where middleware reports errors; `console` when absent. */
   readonly logger?: ErrorLogger;
+  /** What the lifespan's startup yielded; copied into each request's {@link Request.state}. */
   readonly lifespanState?: Record<string, unknown>;
 }
 
@@ -72,6 +82,7 @@ function checkPercentEncoding(query: string): void {
  * declares one (`Application<{ user?: User }>` gives its endpoints a `Request<{ user?: User }>`).
  */
 export class Request<State extends object = Record<string, unknown>> {
+  /** The request method, such as `GET`. */
   readonly method: string;
   /** The application serving the request (the innermost mounted one, inside a mount). */
   app: RequestApp | undefined;
@@ -128,10 +139,12 @@ export class Request<State extends object = Record<string, unknown>> {
     return this.cachedPath;
   }
 
+  /** The request headers, read on first access. */
   get headers(): Headers {
     return (this.cachedHeaders ??= this.source.headers());
   }
 
+  /** The query string's parameters; a malformed percent-escape in it is a 400. */
   get queryParams(): URLSearchParams {
     if (this.cachedQuery === undefined) {
       const target = this.source.target;
@@ -143,10 +156,12 @@ export class Request<State extends object = Record<string, unknown>> {
     return this.cachedQuery;
   }
 
+  /** The cookies of the `Cookie` header, by name. */
   get cookies(): Record<string, string> {
     return (this.cachedCookies ??= parseCookies(this.headers.get('cookie')));
   }
 
+  /** The peer of the connection, or null when the adapter does not know it (the Fetch adapter never does). */
   get client(): Client | null {
     return this.source.client();
   }
@@ -215,6 +230,7 @@ export class Request<State extends object = Record<string, unknown>> {
     return this.cachedBody;
   }
 
+  /** The whole body decoded as UTF-8 (see {@link Request.body}). */
   async text(): Promise<string> {
     return decoder.decode(await this.body());
   }

@@ -10,6 +10,7 @@ export type BodyChunk = string | Uint8Array;
 export interface ResponseInit {
   /** HTTP status; 200 unless the class says otherwise. */
   statusCode?: number;
+  /** Initial headers; `content-length` and `content-type` are added unless given here. */
   headers?: HeadersInit;
   /** The media type for `content-type`; text types get `; charset=utf-8`. */
   mediaType?: string;
@@ -36,9 +37,13 @@ export class Response {
   /** The class's default media type (Starlette's `media_type` class attribute). */
   static readonly mediaType: string | null = null;
 
+  /** The HTTP status code; 200 unless given. */
   statusCode: number;
+  /** The response headers, changed in place. */
   readonly headers: Headers;
+  /** The media type given, else the class's; sets `content-type` at construction unless that was given. Null: none. */
   mediaType: string | null;
+  /** Tasks to run once the response has been completely sent, if any. */
   background: BackgroundTasks | undefined;
   /** The fixed body, as bytes; empty for a streaming response. */
   body: Uint8Array = EMPTY;

@@ -12,12 +12,20 @@ import { compilePath, type CompiledPath } from './paths';
 export type Endpoint<R extends Request<object> = Request> = (request: R) => unknown;
 
 /** How well a route fits a request: not at all, by path only (→ 405), or by path and method. */
-export const Match = { None: 0, Partial: 1, Full: 2 } as const;
+export const Match = {
+  /** The route does not match. */
+  None: 0,
+  /** The path matches but not the method. */
+  Partial: 1,
+  /** The path and the method match. */
+  Full: 2,
+} as const;
 /** One of the values of {@link Match}. */
 export type Match = (typeof Match)[keyof typeof Match];
 
 /** One entry of a router: a {@link Route} or a {@link Mount}. */
 export interface BaseRoute extends HTTPApp {
+  /** The path template of a route, the prefix of a mount. */
   readonly path: string;
   /** Matches `routePath` (the path below any mount); on a match, fills in `params`. */
   matches(routePath: string, method: string, params: Record<string, unknown>): Match;
@@ -70,9 +78,12 @@ class EndpointApp implements HTTPApp {
 
 /** A path template (`/items/{id:int}`) bound to an endpoint for some methods. */
 export class Route implements BaseRoute {
+  /** The path template, such as `/items/{id:int}`. */
   readonly path: string;
   readonly methods: ReadonlySet<string>;
+  /** `options.name`, else the endpoint function's name, if any. */
   readonly name: string | undefined;
+  /** The endpoint, as given. */
   readonly endpoint: Endpoint;
   /** The middleware wrapping only this route, outermost first. */
   readonly middleware: readonly MiddlewareSpec[];
@@ -104,6 +115,7 @@ export class Route implements BaseRoute {
     return this.methods.has(method) ? Match.Full : Match.Partial;
   }
 
+  /** Runs the route's middleware and endpoint, with the route's `maxBodySize` (if any) set on the request. */
   handle(request: Request): Promise<Response> {
     if (this.maxBodySize !== undefined) request.maxBodySize = this.maxBodySize;
     return this.app.handle(request);
@@ -114,6 +126,7 @@ export class Route implements BaseRoute {
 export interface MountOptions {
   /** Middleware wrapping only the mounted app; the first in the list is the outermost. */
   middleware?: readonly MiddlewareSpec[];
+  /** A name for the mount. */
   name?: string;
 }
 
@@ -122,7 +135,9 @@ export interface MountOptions {
  * `HTTPApp`). Inside it, `request.rootPath` ends with the prefix and routing sees the rest.
  */
 export class Mount implements BaseRoute {
+  /** The prefix, without trailing slashes (`''` for the root). */
   readonly path: string;
+  /** `options.name`, if given. */
   readonly name: string | undefined;
   /** The app served under the prefix, as given. */
   readonly mounted: HTTPApp;
@@ -150,6 +165,7 @@ export class Mount implements BaseRoute {
     return Match.Full;
   }
 
+  /** Runs the mounted app, through the mount's middleware. */
   handle(request: Request): Promise<Response> {
     return this.app.handle(request);
   }
@@ -183,6 +199,7 @@ function routePathOf(request: Request): string {
  * looked up in a map when no earlier route could match them.
  */
 export class Router implements HTTPApp {
+  /** Routes and mounts, in matching order; add to it with {@link Router.add}, which keeps the lookup map current. */
   readonly routes: BaseRoute[] = [];
   private readonly redirectSlashes: boolean;
   private staticTable: Map<string, BaseRoute[]> | undefined;
@@ -198,6 +215,11 @@ export class Router implements HTTPApp {
     this.staticTable = undefined;
   }
 
+  /**
+   * Hands the request to the first route that fully matches. Otherwise, in this order: a 405 when the
+   * path matched for other methods only, a trailing-slash redirect (see {@link RouterOptions.redirectSlashes}),
+   * a 404. The 405 and 404 are rejections with an `HTTPException`.
+   */
   handle(request: Request): Promise<Response> {
     const routePath = routePathOf(request);
     const method = request.method;

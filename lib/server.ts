@@ -10,10 +10,12 @@ export class InFlight {
   /** True once the server is closing: responses then ask the client to close the connection. */
   closing = false;
 
+  /** Counts a request in. */
   begin(): void {
     this.active += 1;
   }
 
+  /** Counts a request out; once none is left, resolves the {@link InFlight.idle} promises. */
   end(): void {
     this.active -= 1;
     if (this.active === 0) for (const resolve of this.waiters.splice(0)) resolve();

@@ -5,7 +5,10 @@ import type { Request } from './requests';
  * The `request.state` type a middleware instance `M` declares through `BaseHTTPMiddleware<Options, State>`,
  * or `object` (nothing required) for one that declares none.
  */
-export type MiddlewareState<M> = M extends { dispatch(request: Request<infer S>, ...rest: never[]): unknown }
+export type MiddlewareState<M> = M extends {
+  /** The middleware's `dispatch`, whose request type carries the declared state. */
+  dispatch(request: Request<infer S>, ...rest: never[]): unknown;
+}
   ? string extends keyof S
     ? object
     : S
@@ -16,6 +19,10 @@ export type MiddlewareState<M> = M extends { dispatch(request: Request<infer S>,
  * `State` does not provide: the parameter then requires this type, which no class has.
  */
 export interface StateMismatch<Required> {
+  /**
+   * Compile-time error marker, never present at run time: its name is the message the compiler
+   * shows, its type the `request.state` the middleware requires.
+   */
   readonly 'the application state lacks what this middleware declares': Required;
 }
 

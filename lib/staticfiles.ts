@@ -33,6 +33,10 @@ export class StaticFiles implements HTTPApp {
     this.html = options.html ?? false;
   }
 
+  /**
+   * Serves the file at the path below the mount. Rejects with a 405 for methods other than GET and
+   * HEAD, with a 404 when there is no such file; answers 304 when `If-None-Match` is its ETag.
+   */
   async handle(request: Request): Promise<Response> {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       throw new HTTPException(405, 'Method Not Allowed', { allow: 'GET, HEAD' });

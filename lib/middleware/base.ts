@@ -8,6 +8,7 @@ import { httpExceptionResponse } from './exceptions';
  * and `Application` itself. Starlette's "everything is an ASGI app", with `handle(request)`.
  */
 export interface HTTPApp {
+  /** Answers `request`, or rejects (an `HTTPException` for an HTTP error response). */
   handle(request: Request): Promise<Response>;
 }
 
@@ -49,7 +50,10 @@ export type MiddlewareClass<Args extends unknown[] = never[]> = new (app: HTTPAp
 /** What a middleware registration offers the stack builder; {@link Middleware} implements it. */
 export interface MiddlewareSpec {
   /** The middleware class. */
-  readonly cls: { readonly name: string };
+  readonly cls: {
+    /** The class name, as {@link Application.middlewareStack} lists it. */
+    readonly name: string;
+  };
   /** The options given at registration, if any. */
   readonly options: unknown;
   /** Builds this layer in front of `app`. */
@@ -62,6 +66,7 @@ export interface MiddlewareSpec {
  */
 export class Middleware<Args extends unknown[] = unknown[]> implements MiddlewareSpec {
   readonly cls: MiddlewareClass<Args>;
+  /** The constructor arguments that follow `app`. */
   readonly args: Args;
 
   constructor(cls: MiddlewareClass<Args>, ...args: NoInfer<Args>) {
@@ -120,6 +125,10 @@ export abstract class BaseHTTPMiddleware<Options = undefined, State extends obje
     return this.constructor.name;
   }
 
+  /**
+   * Calls {@link BaseHTTPMiddleware.dispatch}. An `HTTPException` it throws becomes this
+   * middleware's response; resolving to anything but a {@link Response} is a `TypeError`.
+   */
   handle(request: Request): Promise<Response> {
     let result: Promise<Response>;
     try {

@@ -6,6 +6,7 @@ import { httpExceptionResponse, type ExceptionHandlers } from './exceptions';
 
 /** Where the server-error layer reports the errors it turns into 500s. */
 export interface ErrorLogger {
+  /** Reports `message`, with the error when there is one; `console.error` fits. */
   error(message: string, error?: unknown): void;
 }
 

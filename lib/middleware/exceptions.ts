@@ -9,6 +9,7 @@ import { callApp, type HTTPApp } from './base';
  */
 export type ExceptionHandler<E = Error> = {
   // Method syntax keeps parameters bivariant, so a handler for a subclass fits in a Map of handlers.
+  /** Answers `request` for `error`, raised while handling it. */
   handler(request: Request, error: E): Response | Promise<Response>;
 }['handler'];
 
@@ -38,6 +39,7 @@ export class ExceptionHandlers {
     if (entries) for (const [key, handler] of entries) this.set(key, handler);
   }
 
+  /** Registers `handler` for a status code or an Error class, replacing the previous one; any other key is a `TypeError`. */
   set(key: ExceptionHandlerKey, handler: ExceptionHandler): void {
     if (typeof key === 'number') this.byStatus.set(key, handler);
     else if (typeof key === 'function') this.byClass.set(key, handler);
