@@ -35,6 +35,7 @@ export interface Contestant {
 
 export const CONTESTANTS: readonly Contestant[] = [
   { key: 'raw', label: 'raw node:http', script: 'raw.mjs', args: [], layers: [0, 10], layer: 'an inline `res.setHeader` (N = 0 is the floor)' },
+  { key: 'raw-bytes', label: 'raw node:http, body as bytes', script: 'raw.mjs', args: ['--body=bytes'], layers: [0], layer: 'the body sent as a `Uint8Array` from `TextEncoder`, as stackware holds it' },
   { key: 'stackware', label: 'stackware (class)', script: 'stackware.mjs', args: ['--style=class'], layers: LAYERS, layer: '`BaseHTTPMiddleware` subclass, `r.headers.set` after `await callNext(request)`' },
   { key: 'stackware-fn', label: "stackware (app.middleware('http'))", script: 'stackware.mjs', args: ['--style=fn'], layers: LAYERS, layer: "function registered with `app.middleware('http')`, same body" },
   { key: 'fastify', label: 'Fastify', script: 'fastify.mjs', args: [], layers: LAYERS, layer: '`onSend` hook (callback form) calling `reply.header`' },
