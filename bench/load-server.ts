@@ -1,7 +1,7 @@
 // The showcase app (every built-in middleware) with two more layers: 10 middleware in all.
 // Run by bench/load.ts with `node --import tsx`; prints `listening <port>`, exits on SIGTERM.
 import { BaseHTTPMiddleware, type CallNext, type Request, type Response } from 'stackware';
-import { app } from '../docs/examples/showcase/app';
+import { app } from '../docs/examples/showcase/app.js';
 
 class Tag extends BaseHTTPMiddleware<{ name: string }> {
   async dispatch(request: Request, callNext: CallNext): Promise<Response> {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, CLIENT_CORE, ROOT_DIR, SERVER_CORE, canPin, pinned } from './common';
+import { BENCH_DIR, CLIENT_CORE, ROOT_DIR, SERVER_CORE, canPin, pinned } from './common.js';
 
 interface AutocannonResult {
   requests: { total: number; average: number };

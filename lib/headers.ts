@@ -9,7 +9,29 @@ const SPLITTING = /[\r\n\0]/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const VALID_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
+/** The characters of an HTTP token (RFC 9110), by char code: what a header name is made of. */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TOKEN[c.charCodeAt(0)] = 1;
+
+/**
+ * Validates a header name and lower-cases it. A loop over the characters rather than a regular
+ * expression: it runs for every header set, and is about twice as fast for the usual short names.
+ */
 function checkName(name: string): string {
+  if (typeof name !== 'string') return checkNameSlow(name);
+  const length = name.length;
+  let upper = false;
+  for (let i = 0; i < length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 127 || TOKEN[c] === 0) return checkNameSlow(name);
+    if (c <= 90 && c >= 65) upper = true;
+  }
+  if (length === 0) return checkNameSlow(name);
+  return upper ? name.toLowerCase() : name;
+}
+
+/** The reference check, for what the fast one refuses (and anything that is not a string). */
+function checkNameSlow(name: string): string {
   if (!VALID_NAME.test(name)) throw new TypeError(`Invalid header name: ${JSON.stringify(name)}`);
   return name.toLowerCase();
 }
@@ -90,14 +112,15 @@ export class Headers implements Iterable<[string, string]> {
   set(name: string, value: string): void {
     const key = checkName(name);
     checkValue(name, value);
-    let i = this.list.indexOf(key);
-    while (i !== -1 && i % 2 !== 0) i = this.list.indexOf(key, i + 1);
-    if (i === -1) {
-      this.list.push(key, value);
-      return;
+    const list = this.list;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === key) {
+        list[i + 1] = value;
+        this.removeFrom(key, i + 2);
+        return;
+      }
     }
-    this.list[i + 1] = value;
-    this.removeFrom(key, i + 2);
+    list.push(key, value);
   }
 
   /** Adds a value under `name`, keeping the ones already there. */

@@ -1,0 +1,554 @@
+// Turns the results into bench/RESULTS.md and the chart bench/cpu-per-request.svg.
+import type { MachineInfo } from './common.js';
+import { median } from './common.js';
+import { CONNECTIONS, CONTESTANTS, LAYERS, type Cell, type HttpResults } from './http-bench.js';
+import type { MicroResults, MicroSeries } from './micro-bench.js';
+import type { ProfileResults } from './profile.js';
+import { CHUNK, STREAM_LAYERS, type StreamResults, type StreamRun } from './stream-bench.js';
+
+export interface SuiteResults {
+  date: Date;
+  machine: MachineInfo;
+  durationSeconds: number;
+  commands: string[];
+  http?: HttpResults;
+  micro?: MicroResults;
+  stream?: StreamResults;
+  profile?: ProfileResults;
+  notes: string[];
+}
+
+const COLORS: Record<string, string> = {
+  raw: '#555555',
+  'raw-bytes': '#aaaaaa',
+  stackware: '#d62728',
+  'stackware-fn': '#ff7f0e',
+  fastify: '#1f77b4',
+  hono: '#e377c2',
+  koa: '#2ca02c',
+  express: '#9467bd',
+};
+
+const fmt = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const fmtInt = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
+const mib = (bytes: number): string => fmt(bytes / 2 ** 20, 1);
+const kib = (bytes: number): string => fmt(bytes / 1024, 1);
+const pass = (ok: boolean | undefined): string => (ok === undefined ? '—' : ok ? '**pass**' : '**FAIL**');
+
+function cellOf(http: HttpResults, key: string, layers: number): Cell | undefined {
+  return http.cells.find((c) => c.contestant.key === key && c.layers === layers && c.samples.length > 0);
+}
+
+function medianCpu(cell: Cell | undefined): number {
+  return cell === undefined ? Number.NaN : median(cell.samples.map((s) => s.cpuPerRequest));
+}
+
+/** Per round, a's CPU per request over b's; the median of those ratios and each one. */
+function roundRatios(a: Cell | undefined, b: Cell | undefined): { median: number; perRound: number[] } {
+  if (a === undefined || b === undefined) return { median: Number.NaN, perRound: [] };
+  const perRound = a.samples.map((s) => {
+    const other = b.samples.find((t) => t.round === s.round);
+    return other === undefined ? Number.NaN : s.cpuPerRequest / other.cpuPerRequest;
+  });
+  return { median: median(perRound), perRound };
+}
+
+interface TargetRow {
+  target: string;
+  measured: string;
+  ok: boolean | undefined;
+}
+
+function httpTargets(http: HttpResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const raw0 = cellOf(http, 'raw', 0);
+  for (const key of ['stackware', 'stackware-fn']) {
+    const label = CONTESTANTS.find((c) => c.key === key)?.label ?? key;
+    const r0 = roundRatios(cellOf(http, key, 0), raw0);
+    rows.push({
+      target: `${label}: CPU/request at N=0 ≤ 1.10 × raw node:http`,
+      measured: `${fmt(r0.median, 3)} × (rounds: ${r0.perRound.map((r) => fmt(r, 3)).join(', ')})`,
+      ok: Number.isFinite(r0.median) ? r0.median <= 1.1 : undefined,
+    });
+    const r10 = roundRatios(cellOf(http, key, 10), raw0);
+    rows.push({
+      target: `${label}: CPU/request at N=10 ≤ 1.20 × raw node:http at N=0`,
+      measured: `${fmt(r10.median, 3)} × (rounds: ${r10.perRound.map((r) => fmt(r, 3)).join(', ')})`,
+      ok: Number.isFinite(r10.median) ? r10.median <= 1.2 : undefined,
+    });
+    for (const [peer, strict] of [
+      ['fastify', false],
+      ['hono', true],
+      ['koa', true],
+      ['express', true],
+    ] as const) {
+      const ratios = LAYERS.map((n) => ({ n, r: roundRatios(cellOf(http, key, n), cellOf(http, peer, n)) }));
+      const known = ratios.filter((x) => Number.isFinite(x.r.median));
+      const ok = known.length === 0 ? undefined : known.every((x) => (strict ? x.r.median < 1 : x.r.median <= 1));
+      const peerLabel = CONTESTANTS.find((c) => c.key === peer)?.label ?? peer;
+      rows.push({
+        target: `${label}: CPU/request ${strict ? '<' : '≤'} ${peerLabel}'s at every N`,
+        measured: ratios.map((x) => `N=${x.n}: ${fmt(x.r.median, 2)}×`).join(', '),
+        ok,
+      });
+    }
+  }
+  return rows;
+}
+
+function microTargets(micro: MicroResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const variant of ['pass', 'header'] as const) {
+    const koa = micro.series.find((s) => s.name === 'koa-compose' && s.variant === variant);
+    for (const name of ['stackware (class)', 'stackware (function)']) {
+      const s = micro.series.find((x) => x.name === name && x.variant === variant);
+      if (s === undefined) continue;
+      rows.push({
+        target: `${name}, ${variant === 'pass' ? 'pass-through' : 'header-setting'} layer: ≤ 300 ns per layer and ≤ koa-compose's layer`,
+        measured: `${fmt(s.slope, 0)} ns/layer (koa-compose ${fmt(koa?.slope ?? Number.NaN, 0)} ns/layer)`,
+        ok: Number.isFinite(s.slope) ? s.slope <= 300 && (koa === undefined || s.slope <= koa.slope) : undefined,
+      });
+    }
+  }
+  return rows;
+}
+
+function streamTargets(stream: StreamResults): TargetRow[] {
+  const fast = stream.runs.filter((r) => r.mode === 'fast' && r.problems.length === 0);
+  const rounds = [...new Set(fast.map((r) => r.round))];
+  const perRound = rounds
+    .map((round) => {
+      const sw = fast.find((r) => r.round === round && r.style === 'stackware');
+      const raw = fast.find((r) => r.round === round && r.style === 'raw');
+      return sw && raw ? sw.throughput / raw.throughput : Number.NaN;
+    })
+    .filter(Number.isFinite);
+  const ratio = median(perRound);
+  const swFast = fast.filter((r) => r.style === 'stackware');
+  const peak = Math.max(...swFast.map((r) => r.peakRss));
+  const slow = stream.runs.find((r) => r.mode === 'slow' && r.style === 'stackware');
+  const hwm = slow?.stats?.highWaterMark ?? 16384;
+  const bound = STREAM_LAYERS * hwm;
+  return [
+    {
+      target: `Streaming ${mib(stream.bytes)} MiB through ${STREAM_LAYERS} layers: throughput ≥ 0.9 × raw node:http pipe`,
+      measured: `${fmt(ratio, 2)} × (rounds: ${perRound.map((r) => fmt(r, 2)).join(', ')})`,
+      ok: Number.isFinite(ratio) ? ratio >= 0.9 : undefined,
+    },
+    {
+      target: `Streaming ${mib(stream.bytes)} MiB: server peak RSS < 100 MiB`,
+      measured: `${mib(peak)} MiB (VmHWM, worst run)`,
+      ok: swFast.length > 0 ? peak < 100 * 2 ** 20 : undefined,
+    },
+    {
+      target: `Slow reader: the server buffers at most the socket's high-water mark per layer (${STREAM_LAYERS} × ${kib(hwm)} KiB = ${kib(bound)} KiB)`,
+      measured: slow?.stats ? `peak ${kib(slow.stats.peakBuffered)} KiB in res.writableLength (one ${kib(CHUNK)} KiB chunk + framing)` : 'n/a',
+      ok: slow?.stats ? slow.stats.peakBuffered <= bound && slow.problems.length === 0 : undefined,
+    },
+  ];
+}
+
+/** The chart: server CPU µs per request against N, one line per contestant. */
+export function renderSvg(http: HttpResults): string {
+  const width = 900;
+  const height = 460;
+  const margin = { left: 64, right: 330, top: 40, bottom: 56 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const raw0 = medianCpu(cellOf(http, 'raw', 0));
+  const series = CONTESTANTS.map((c) => ({
+    contestant: c,
+    points: c.layers.map((n) => ({ n, y: medianCpu(cellOf(http, c.key, n)) })).filter((p) => Number.isFinite(p.y)),
+  })).filter((s) => s.points.length > 0);
+  const all = series.flatMap((s) => s.points.map((p) => p.y));
+  // Linear axis; a contestant far above the others is clipped and labelled at the top.
+  const cap = Number.isFinite(raw0) ? raw0 * 3 : Math.max(...all);
+  const top = Math.min(Math.max(...all), cap) * 1.08;
+  const step = niceStep(top / 6);
+  const yMax = Math.ceil(top / step) * step;
+  const x = (n: number): number => margin.left + (n / 10) * plotW;
+  const y = (v: number): number => margin.top + plotH - (Math.min(v, yMax) / yMax) * plotH;
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${margin.left}" y="22" font-size="15" font-weight="bold">Server CPU per request (µs) against middleware layers N</text>`,
+    `<defs><clipPath id="plot"><rect x="${margin.left}" y="${margin.top - 4}" width="${plotW + 8}" height="${plotH + 8}"/></clipPath></defs>`,
+  );
+  for (let v = 0; v <= yMax + 1e-9; v += step) {
+    out.push(
+      `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/>`,
+      `<text x="${margin.left - 8}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${Number(v.toFixed(6))}</text>`,
+    );
+  }
+  for (const n of LAYERS) {
+    out.push(
+      `<line x1="${x(n)}" x2="${x(n)}" y1="${margin.top + plotH}" y2="${margin.top + plotH + 5}" stroke="#333"/>`,
+      `<text x="${x(n)}" y="${margin.top + plotH + 20}" text-anchor="middle">${n}</text>`,
+    );
+  }
+  out.push(
+    `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="#333"/>`,
+    `<line x1="${margin.left}" x2="${margin.left}" y1="${margin.top}" y2="${margin.top + plotH}" stroke="#333"/>`,
+    `<text x="${margin.left + plotW / 2}" y="${height - 14}" text-anchor="middle">N (layers, each adding one response header)</text>`,
+    `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">server CPU µs / request (median of rounds)</text>`,
+  );
+  if (Number.isFinite(raw0)) {
+    for (const factor of [1.1, 1.2]) {
+      const yy = y(raw0 * factor).toFixed(1);
+      out.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${yy}" y2="${yy}" stroke="#999" stroke-dasharray="2 4"/>`);
+    }
+  }
+  const legendX = margin.left + plotW + 24;
+  series.forEach((s, i) => {
+    const color = COLORS[s.contestant.key] ?? '#000';
+    const dash = s.contestant.key === 'raw' ? ' stroke-dasharray="6 4"' : '';
+    const strokeWidth = s.contestant.key === 'stackware' ? 3 : 2;
+    const pts = s.points.map((p) => `${x(p.n).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
+    out.push(`<g clip-path="url(#plot)"><polyline points="${pts}" fill="none" stroke="${color}" stroke-width="${strokeWidth}"${dash}/></g>`);
+    for (const p of s.points) {
+      if (p.y > yMax) {
+        out.push(
+          `<path d="M${(x(p.n) - 5).toFixed(1)},${(margin.top + 2).toFixed(1)} l5,-8 l5,8 z" fill="${color}"/>`,
+          `<text x="${(x(p.n) + (p.n === 10 ? -8 : 8)).toFixed(1)}" y="${(margin.top + 14 + 12 * (i % 3)).toFixed(1)}" text-anchor="${p.n === 10 ? 'end' : 'start'}" fill="${color}" font-size="10">${fmt(p.y, 0)}</text>`,
+        );
+      } else {
+        out.push(`<circle cx="${x(p.n).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="3.5" fill="${color}"/>`);
+      }
+    }
+    const ly = margin.top + 10 + i * 22;
+    const last = s.points[s.points.length - 1];
+    out.push(
+      `<line x1="${legendX}" x2="${legendX + 24}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="${strokeWidth}"${dash}/>`,
+      `<text x="${legendX + 30}" y="${ly + 4}">${escapeXml(s.contestant.label)} (${fmt(last.y, 0)} at ${last.n})</text>`,
+    );
+  });
+  const noteY = margin.top + 10 + series.length * 22;
+  out.push(
+    `<line x1="${legendX}" x2="${legendX + 24}" y1="${noteY}" y2="${noteY}" stroke="#999" stroke-dasharray="2 4"/>`,
+    `<text x="${legendX + 30}" y="${noteY + 4}">1.10 × and 1.20 × raw at N=0 (targets)</text>`,
+    `<text x="${legendX}" y="${noteY + 26}" fill="#777" font-size="10">lower is better; ▲ = off scale (value shown)</text>`,
+    `<text x="${legendX}" y="${noteY + 40}" fill="#777" font-size="10">raw node:http at N=10 sets 10 headers inline</text>`,
+    '</svg>',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function niceStep(raw: number): number {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+}
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function httpSections(http: HttpResults): string[] {
+  const out: string[] = [];
+  const range = (values: number[], digits: number): string =>
+    values.length > 1 ? ` (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})` : '';
+  out.push(
+    '## HTTP: server CPU per request',
+    '',
+    `\`GET /\` answering \`{"message":"hello"}\`; every layer adds one response header. Each server is validated, then warmed up for ${http.warmup} s (not counted); ` +
+      `then ${http.rounds} rounds time every cell for ${http.seconds} s${http.roundWarmup > 0 ? ` (after ${http.roundWarmup} s more warm-up)` : ''}, in a different shuffled order each round, all servers up for the whole run. ` +
+      'Server CPU is utime + stime of the server process (all its threads) from `/proc/<pid>/stat` before and after the timed run, ' +
+      'divided by the requests the load generator completed. Median of the rounds, (lowest–highest).',
+    '',
+    '![server CPU µs per request against N](cpu-per-request.svg)',
+    '',
+  );
+  const contestants = CONTESTANTS;
+  out.push(
+    table(
+      ['contestant', ...LAYERS.map((n) => `N=${n}`)],
+      contestants.map((c) => [
+        c.label,
+        ...LAYERS.map((n) => {
+          const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
+          if (cell === undefined) return '';
+          if (cell.problems.length > 0) return `invalid: ${cell.problems.join('; ')}`;
+          const values = cell.samples.map((s) => s.cpuPerRequest);
+          return `${fmt(median(values), 1)} µs${range(values, 1)}`;
+        }),
+      ]),
+    ),
+    '',
+    '## HTTP: throughput',
+    '',
+    `Requests per second with ${CONNECTIONS} keep-alive connections from one load-generator thread on the other core; median of the rounds (lowest–highest). ` +
+      'On a shared machine this moves with the neighbours; the CPU figures above are the ones to compare.',
+    '',
+    table(
+      ['contestant', ...LAYERS.map((n) => `N=${n}`)],
+      contestants.map((c) => [
+        c.label,
+        ...LAYERS.map((n) => {
+          const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
+          if (cell === undefined || cell.samples.length === 0) return '';
+          const values = cell.samples.map((s) => s.rps);
+          return `${fmtInt(median(values))}${values.length > 1 ? ` (${fmtInt(Math.min(...values))}–${fmtInt(Math.max(...values))})` : ''}`;
+        }),
+      ]),
+    ),
+    '',
+  );
+  const errors = http.cells.flatMap((c) => c.samples.filter((s) => s.errors + s.non2xx > 0).map((s) => `${c.contestant.label} N=${c.layers} round ${s.round + 1}: ${s.errors} socket errors, ${s.non2xx} non-2xx`));
+  if (errors.length > 0) out.push('Load-generator errors (these samples still count):', '', ...errors.map((e) => `- ${e}`), '');
+  const raw0 = cellOf(http, 'raw', 0);
+  out.push(
+    '### Ratios within each round',
+    '',
+    'Server CPU per request of stackware over the other cell, computed inside each round (both cells measured minutes apart at most), then the median over rounds.',
+    '',
+    table(
+      ['N', 'stackware / raw N=0', 'stackware / raw, body as bytes, N=0', 'stackware / Fastify', 'stackware / Hono', 'stackware / Koa', 'stackware / Express', "app.middleware('http') / raw N=0"],
+      LAYERS.map((n) => {
+        const sw = cellOf(http, 'stackware', n);
+        const cellRatio = (b: Cell | undefined, a = sw): string => {
+          const r = roundRatios(a, b);
+          return `${fmt(r.median, 3)} (${r.perRound.map((v) => fmt(v, 2)).join(', ')})`;
+        };
+        return [String(n), cellRatio(raw0), cellRatio(cellOf(http, 'raw-bytes', 0)), cellRatio(cellOf(http, 'fastify', n)), cellRatio(cellOf(http, 'hono', n)), cellRatio(cellOf(http, 'koa', n)), cellRatio(cellOf(http, 'express', n)), cellRatio(raw0, cellOf(http, 'stackware-fn', n))];
+      }),
+    ),
+    '',
+    'Peak RSS of each server over all its rounds (VmHWM, MiB): ' +
+      http.cells
+        .filter((c) => Number.isFinite(c.peakRss))
+        .map((c) => `${c.contestant.label} N=${c.layers} ${mib(c.peakRss)}`)
+        .join(', ') +
+      '.',
+    '',
+  );
+  return out;
+}
+
+function microSections(micro: MicroResults): string[] {
+  const out: string[] = [];
+  const names = [...new Set(micro.series.map((s) => s.name))];
+  out.push(
+    '## In-process dispatch (no socket)',
+    '',
+    'One request through N layers and the route, in one process, timed with mitata (`measure`, the median time of one call). ' +
+      "stackware: `app.handle(new Request(fakeSource))` (a `RequestSource` for `GET /` with no headers), the endpoint returning `{ message: 'hello' }`. " +
+      "koa-compose: the composed function on a minimal context object (`ctx.set` checks the name and value with node:http's `validateHeaderName`/`validateHeaderValue`, as Koa's `ctx.set` → `res.setHeader` does, and stores the header lower-cased). " +
+      "Hono: `app.request('/')` (which builds a web `Request` and returns a web `Response`: a large constant cost, but the slope is what counts). " +
+      '*pass*: each layer only awaits the next one; *header*: each layer also sets one response header after it, as in the HTTP benchmark. ' +
+      `Each cell is measured in ${micro.rounds} rounds; the table shows the lowest of the rounds' medians (ns per request), and the slope is the least-squares fit of those against N: the cost of one more layer.`,
+    '',
+  );
+  for (const variant of ['pass', 'header'] as const) {
+    out.push(
+      `### ${variant === 'pass' ? 'Pass-through layers' : 'Header-setting layers'}`,
+      '',
+      table(
+        ['contestant', ...micro.layers.map((n) => `N=${n}`), 'per layer (slope)', 'slope per round'],
+        names.map((name) => {
+          const s = micro.series.find((x) => x.name === name && x.variant === variant) as MicroSeries;
+          return [name, ...s.points.map((p) => `${fmtInt(p.best)} ns`), `**${fmt(s.slope, 0)} ns**`, s.roundSlopes.map((v) => fmt(v, 0)).join(', ')];
+        }),
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
+function streamSections(stream: StreamResults): string[] {
+  const out: string[] = [];
+  const row = (r: StreamRun): string[] => [
+    r.mode,
+    r.style === 'raw' ? 'raw node:http pipe' : `stackware, ${STREAM_LAYERS} layers`,
+    String(r.round + 1),
+    `${mib(r.bytes)} MiB`,
+    `${fmt(r.ms / 1000, 2)} s`,
+    `${fmtInt(r.throughput)} MiB/s`,
+    `${fmt(r.serverCpuMs, 0)} ms`,
+    `${mib(r.peakRss)} MiB`,
+    r.stats ? `${kib(r.stats.peakBuffered)} KiB` : '',
+    r.stats ? `${mib(r.stats.produced - r.bytes)} MiB` : '',
+    r.problems.length > 0 ? r.problems.join('; ') : 'ok',
+  ];
+  out.push(
+    '## Streaming',
+    '',
+    `The body is ${mib(stream.bytes)} MiB in ${kib(CHUNK)} KiB chunks, the same Buffer yielded again and again by an async generator. ` +
+      `*raw*: \`pipeline(Readable.from(generator), res)\` on node:http; *stackware*: a \`StreamingResponse\` of the generator behind ${STREAM_LAYERS} \`BaseHTTPMiddleware\` layers that each set a header. ` +
+      'A fresh server per run (so VmHWM is that run\'s peak RSS); server on one core, client on the other. ' +
+      `The fast client reads as fast as it can; the slow one reads ${mib(stream.slowRate)} MiB/s for ${stream.slowSeconds} s, asks the server for its counters on another connection, then goes away. ` +
+      '*Peak buffered* is the largest `res.writableLength` right after a `res.write` (bytes held in user space by the response and its socket); ' +
+      '*in flight* is what the generator produced minus what the client had read (kernel socket buffers on both sides included, and for the raw pipe the read-ahead of `Readable.from`).',
+    '',
+    table(['reader', 'server', 'round', 'bytes', 'time', 'throughput', 'server CPU', 'peak RSS', 'peak buffered', 'in flight', 'check'], stream.runs.map(row)),
+    '',
+  );
+  const slow = stream.runs.filter((r) => r.mode === 'slow');
+  for (const r of slow) {
+    if (r.after) {
+      out.push(
+        `- slow reader, ${r.style}: after the client went away the generator had produced ${mib(r.after.produced)} MiB and was ${r.after.stopped ? 'stopped (its `finally` ran)' : '**not** stopped'}.`,
+      );
+    }
+  }
+  out.push('');
+  return out;
+}
+
+function profileSections(profile: ProfileResults): string[] {
+  const out: string[] = [];
+  const pct = (share: number): string => `${fmt(share * 100, 1)} %`;
+  out.push(
+    '## Where the time goes: CPU profile of stackware, N=10',
+    '',
+    `\`${profile.command}\`, loaded with \`${profile.loadCommand}\` after a warm-up; the server then gets SIGTERM and writes \`${profile.file}\` (git-ignored). ` +
+      `${fmtInt(profile.samples)} samples (every ~${fmt(profile.intervalMicros, 0)} µs); under the profiler the server used ${fmt(profile.cpuPerRequest, 1)} µs CPU/request ` +
+      '(sampling adds its own cost). Shares are of the non-idle samples, by self time.',
+    '',
+    table(
+      ['category', 'self time'],
+      profile.categories.map((c) => [c.category, pct(c.share)]),
+    ),
+    '',
+    "stackware's own code, by source file: " + (profile.stackwareFiles.map((f) => `${f.file} ${pct(f.share)}`).join(', ') || 'none') + '.',
+    '',
+    'Top functions by self time:',
+    '',
+    table(
+      ['self time', 'function', 'where', 'category'],
+      profile.top.map((e) => [pct(e.share), `\`${e.name.replace(/\|/g, '\\|')}\``, e.location, e.category]),
+    ),
+    '',
+  );
+  return out;
+}
+
+export function renderMarkdown(results: SuiteResults, analysis: string[]): string {
+  const m = results.machine;
+  const out: string[] = [
+    '# stackware benchmark results',
+    '',
+    `Written by \`npm run bench\` (\`bench/run.ts\`) on ${results.date.toISOString().replace('T', ' ').slice(0, 16)} UTC; the whole suite took ${fmt(results.durationSeconds / 60, 1)} minutes. ` +
+      'Do not edit by hand: run the suite again. The suite and its method are described in [README.md](README.md).',
+    '',
+    '## Machine',
+    '',
+    table(
+      ['', ''],
+      [
+        ['cores (nproc)', String(m.nproc)],
+        ['CPU', m.cpuModel],
+        ['memory', m.memory],
+        ['kernel', m.kernel],
+        ['Node.js', m.node],
+        ['load generator', m.loadGenerator],
+        ['pinning', m.pinned ? 'servers `taskset -c 1`, load generator and clients `taskset -c 0`' : '**none** (taskset missing or a single core): numbers are less reliable'],
+        ['load average at start', m.loadAverage],
+      ],
+    ),
+    '',
+    'A shared virtual machine: neighbours take CPU time and cache at random moments. Throughput moves with them; CPU time per request ' +
+      'moves much less, which is why the targets are judged on it, as ratios between cells of the same round.',
+    '',
+    '## Commands',
+    '',
+    ...results.commands.map((c) => `- ${c}`),
+    '',
+  ];
+  const targets: TargetRow[] = [
+    ...(results.http ? httpTargets(results.http) : []),
+    ...(results.micro ? microTargets(results.micro) : []),
+    ...(results.stream ? streamTargets(results.stream) : []),
+  ];
+  out.push('## Targets (issue 5)', '', table(['target', 'measured', 'result'], targets.map((t) => [t.target, t.measured, pass(t.ok)])), '');
+  if (analysis.length > 0) {
+    out.push(
+      ...analysis,
+      '- What the measurements while building the suite showed (the cost of a byte-array body, of a header in node:http, of the per-layer safety check) and the one change made in lib/ are in [README.md](README.md#findings-from-building-the-suite-hand-written-november-2026).',
+      '',
+    );
+  }
+  if (results.http) out.push(...httpSections(results.http));
+  if (results.micro) out.push(...microSections(results.micro));
+  if (results.stream) out.push(...streamSections(results.stream));
+  if (results.profile) out.push(...profileSections(results.profile));
+  if (results.notes.length > 0) out.push('## Notes', '', ...results.notes.map((n) => `- ${n}`), '');
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+/** The verdicts, for the console. */
+export function targetSummary(results: SuiteResults): { passed: number; failed: number; lines: string[] } {
+  const rows: TargetRow[] = [
+    ...(results.http ? httpTargets(results.http) : []),
+    ...(results.micro ? microTargets(results.micro) : []),
+    ...(results.stream ? streamTargets(results.stream) : []),
+  ];
+  return {
+    passed: rows.filter((r) => r.ok === true).length,
+    failed: rows.filter((r) => r.ok === false).length,
+    lines: rows.map((r) => `${r.ok === undefined ? '  -  ' : r.ok ? ' pass' : ' FAIL'}  ${r.target}: ${r.measured}`),
+  };
+}
+
+/** The opening summary: headline numbers, what is not met and by how much, what the profile says. */
+export function summaryLines(results: SuiteResults): string[] {
+  const out: string[] = ['## Summary', ''];
+  const http = results.http;
+  if (http) {
+    const raw0 = medianCpu(cellOf(http, 'raw', 0));
+    const describe = (key: string): string =>
+      LAYERS.map((n) => `${fmt(medianCpu(cellOf(http, key, n)), 1)}`).join(' / ');
+    out.push(
+      `- Server CPU per request (µs, N = ${LAYERS.join(' / ')}): raw node:http ${fmt(raw0, 1)} at N=0; ` +
+        CONTESTANTS.filter((c) => c.key !== 'raw')
+          .map((c) => `${c.label} ${describe(c.key)}`)
+          .join('; ') +
+        '.',
+    );
+    const r0 = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'raw', 0)).median;
+    const r10 = roundRatios(cellOf(http, 'stackware', 10), cellOf(http, 'raw', 0)).median;
+    const raw10 = roundRatios(cellOf(http, 'raw', 10), cellOf(http, 'raw', 0)).median;
+    const bytes = roundRatios(cellOf(http, 'raw-bytes', 0), cellOf(http, 'raw', 0)).median;
+    const swBytes = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'raw-bytes', 0)).median;
+    out.push(
+      `- stackware (class) costs ${fmt(r0, 2)} × raw node:http at N=0 and ${fmt(r10, 2)} × at N=10 (ratios within rounds). ` +
+        `For scale: raw node:http itself costs ${fmt(raw10, 2)} × when it sets the same 10 headers inline, and ${fmt(bytes, 2)} × when it sends the body as a ` +
+        `\`Uint8Array\` from \`TextEncoder\` (how stackware holds a body) instead of a string; stackware at N=0 is ${fmt(swBytes, 2)} × that bytes-body floor.`,
+    );
+  }
+  if (results.micro) {
+    const s = (name: string, variant: 'pass' | 'header'): number => results.micro?.series.find((x) => x.name === name && x.variant === variant)?.slope ?? Number.NaN;
+    out.push(
+      `- One more layer, in process: stackware (class) ${fmt(s('stackware (class)', 'pass'), 0)} ns pass-through / ${fmt(s('stackware (class)', 'header'), 0)} ns setting a header; ` +
+        `koa-compose ${fmt(s('koa-compose', 'pass'), 0)} / ${fmt(s('koa-compose', 'header'), 0)} ns; Hono ${fmt(s('hono', 'pass'), 0)} / ${fmt(s('hono', 'header'), 0)} ns.`,
+    );
+  }
+  if (results.stream) {
+    const fast = results.stream.runs.filter((r) => r.mode === 'fast' && r.problems.length === 0);
+    const tp = (style: string): number => median(fast.filter((r) => r.style === style).map((r) => r.throughput));
+    const rss = Math.max(...fast.filter((r) => r.style === 'stackware').map((r) => r.peakRss));
+    out.push(
+      `- Streaming ${mib(results.stream.bytes)} MiB: stackware through ${STREAM_LAYERS} layers ${fmtInt(tp('stackware'))} MiB/s, raw pipe ${fmtInt(tp('raw'))} MiB/s; stackware server peak RSS ${mib(rss)} MiB.`,
+    );
+  }
+  const verdicts = targetSummary(results);
+  const failed = verdicts.lines.filter((l) => l.startsWith(' FAIL'));
+  out.push(`- Targets: ${verdicts.passed} met, ${verdicts.failed} not met${failed.length > 0 ? ':' : '.'}`);
+  for (const line of failed) out.push(`  - ${line.slice(6)}`);
+  if (results.profile) {
+    const p = results.profile;
+    const share = (prefix: string): number => p.categories.filter((c) => c.category.startsWith(prefix)).reduce((s, c) => s + c.share, 0);
+    out.push(
+      `- Profile of stackware N=10 (self time): ${fmt(share('stackware') * 100, 0)} % in stackware's own code, ` +
+        `${fmt((share('node:http') + share('node:net')) * 100, 0)} % in node:http/net/streams JS, ${fmt(share('garbage') * 100, 0)} % in the garbage collector, ` +
+        `${fmt(share('V8 and native') * 100, 0)} % in unattributed V8/native code (syscalls, promise and microtask machinery), ${fmt(share('native functions') * 100, 0)} % in native builtins. ` +
+        `Heaviest stackware functions: ${p.top.filter((e) => e.category.startsWith('stackware')).slice(0, 5).map((e) => `\`${e.name}\` (${e.location}, ${fmt(e.share * 100, 1)} %)`).join(', ') || 'none in the top 20'}.`,
+    );
+  }
+  return out;
+}
