@@ -4,24 +4,33 @@ import type { Response } from './responses';
 
 /** True when something must run once the response is sent: background tasks or dependency exit code. */
 export function hasWorkAfterResponse(request: Request, response: Response): boolean {
-  return response.background !== undefined || request.pendingTasks() !== undefined || request.requestExits !== undefined;
+  return (
+    response.background !== undefined ||
+    request.pendingTasks() !== undefined ||
+    request.requestExits !== undefined ||
+    (request.functionExits !== undefined && request.functionExits.size > 0)
+  );
 }
 
 /**
  * What runs once the response has been sent (or the client went away), in this order: the
  * response's background tasks, the request's (`request.backgroundTasks`), then the exit code of
- * request-scoped dependencies, newest first. Never rejects: every failure is logged.
+ * request-scoped dependencies, newest first. Function-scoped exit code that never ran (the
+ * endpoint was not reached: a 404, an error in a middleware) runs first. `response` is undefined
+ * when none could be produced. Never rejects: every failure is logged.
  */
-export async function runAfterResponse(request: Request, response: Response, logger: ErrorLogger): Promise<void> {
+export async function runAfterResponse(request: Request, response: Response | undefined, logger: ErrorLogger): Promise<void> {
   const reportTask = (error: unknown): void => logger.error('Background task failed', error);
+  const reportExit = (error: unknown): void => logger.error('Dependency exit code failed', error);
   try {
-    await response.background?.run(reportTask);
+    if (request.functionExits !== undefined) await request.functionExits.unwind(request.endpointError, reportExit);
+    await response?.background?.run(reportTask);
     const scoped = request.pendingTasks();
-    if (scoped !== undefined && scoped !== response.background) await scoped.run(reportTask);
+    if (scoped !== undefined && scoped !== response?.background) await scoped.run(reportTask);
   } finally {
     if (request.requestExits !== undefined) {
       const endpointError = request.endpointError;
-      await request.requestExits.unwind(endpointError, (error) => logger.error('Dependency exit code failed', error));
+      await request.requestExits.unwind(endpointError, reportExit);
     }
   }
 }

@@ -52,6 +52,8 @@ export interface RequestApp extends HTTPApp {
 }
 
 const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
+/** Multipart bodies up to this size limit are read whole before parsing, so they stay readable. */
+const BUFFERED_FORM_LIMIT = 8 * 1024 * 1024;
 const decoder = new TextDecoder();
 
 /** Decodes a percent-encoded path; a malformed escape is a client error (400). */
@@ -116,10 +118,14 @@ export class Request<State extends object = Record<string, unknown>> {
   private attachedSession: Record<string, unknown> | undefined;
   private onSessionAccess: (() => void) | undefined;
 
+  /** The application the adapter serves (the root, outside any mount). */
+  private readonly rootApp: RequestApp | undefined;
+
   constructor(source: RequestSource, app?: RequestApp) {
     this.source = source;
     this.method = source.method;
     this.app = app;
+    this.rootApp = app;
   }
 
   /** The full URL, built from the scheme, the `Host` header and the request target. */
@@ -128,12 +134,15 @@ export class Request<State extends object = Record<string, unknown>> {
     return this.cachedUrl;
   }
 
-  /** The percent-decoded path, as routing sees it (mount prefixes included). */
+  /**
+   * The percent-decoded path, as routing sees it (mount prefixes included). Authorize on this, not
+   * on `url.pathname`, which stays percent-encoded: `/%61dmin` is `/admin` here, as in routing.
+   */
   get path(): string {
     if (this.cachedPath === undefined) {
       const target = this.source.target;
       const q = target.indexOf('?');
-      const raw = target.startsWith('/') ? (q === -1 ? target : target.slice(0, q)) : this.url.pathname;
+      const raw = target.startsWith('/') ? (q === -1 ? target : target.slice(0, q)) : this.targetPath().split('?')[0];
       this.cachedPath = decodePath(raw);
     }
     return this.cachedPath;
@@ -173,7 +182,7 @@ export class Request<State extends object = Record<string, unknown>> {
 
   /** One object per request, shared by every middleware and the endpoint. */
   get state(): State {
-    return (this.cachedState ??= { ...this.app?.lifespanState } as State);
+    return (this.cachedState ??= { ...(this.rootApp ?? this.app)?.lifespanState } as State);
   }
 
   /**
@@ -304,9 +313,16 @@ export class Request<State extends object = Record<string, unknown>> {
     if (mediaType === 'multipart/form-data') {
       const tempFiles: string[] = [];
       (this.requestExits ??= new ExitStack()).push(() => removeTempFiles(tempFiles));
+      // Under a modest size limit the body is read whole first, so it stays readable afterwards
+      // (body(), text()); above it, it streams into the parser and can be consumed only once.
+      if (this.bodyLimit() <= BUFFERED_FORM_LIMIT) await this.body();
       return parseMultipart(contentType, this.stream(), tempFiles, options);
     }
     throw new HTTPException(415, `Unsupported media type for a form: ${mediaType === '' ? 'none' : mediaType}`);
+  }
+
+  private bodyLimit(): number {
+    return this.maxBodySize ?? this.app?.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   }
 
   private async readBody(): Promise<Uint8Array> {
@@ -316,7 +332,7 @@ export class Request<State extends object = Record<string, unknown>> {
   }
 
   private async *limited(): AsyncGenerator<Uint8Array> {
-    const limit = this.maxBodySize ?? this.app?.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
+    const limit = this.bodyLimit();
     const declared = Number(this.headers.get('content-length') ?? NaN);
     if (declared > limit) throw new HTTPException(413, `Request body is larger than ${limit} bytes`);
     let received = 0;
@@ -327,17 +343,25 @@ export class Request<State extends object = Record<string, unknown>> {
     }
   }
 
-  private buildUrl(): URL {
+  /** The path and query of the target; an absolute-form target (`GET http://x/p`) gives its path. */
+  private targetPath(): string {
     const target = this.source.target;
-    const host = this.headers.get('host') ?? 'localhost';
-    if (!target.startsWith('/')) {
-      try {
-        return new URL(target);
-      } catch {
-        /* not absolute-form: fall through */
-      }
+    if (target.startsWith('/')) return target;
+    try {
+      const absolute = new URL(target);
+      return absolute.pathname + absolute.search;
+    } catch {
+      return `/${target}`;
     }
-    const path = target.startsWith('/') ? target : `/${target}`;
+  }
+
+  /**
+   * The host always comes from the `Host` header, never from an absolute-form target, so that
+   * what `TrustedHostMiddleware` checks is what redirects are built from.
+   */
+  private buildUrl(): URL {
+    const host = this.headers.get('host') ?? 'localhost';
+    const path = this.targetPath();
     try {
       return new URL(`${this.source.scheme}://${host}${path}`);
     } catch {

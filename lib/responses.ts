@@ -23,7 +23,24 @@ const runDirectly = <T>(step: () => T): T => step();
 const encoder = new TextEncoder();
 
 function bodyless(statusCode: number): boolean {
-  return statusCode < 200 || statusCode === 204 || statusCode === 304;
+  return statusCode < 200 || statusCode === 204 || statusCode === 205 || statusCode === 304;
+}
+
+/** True when the answer to `method` with `statusCode` carries no body on the wire (HEAD, 1xx, 204, 205, 304). */
+export function sendsNoBody(method: string, statusCode: number): boolean {
+  return method === 'HEAD' || bodyless(statusCode);
+}
+
+/** Stops a streaming body that will not be sent (its iterator's `return()`), reporting nothing. */
+export function discardBody(response: Response): void {
+  const body = response.bodyIterator;
+  if (body === null) return;
+  try {
+    const iterator = body[Symbol.asyncIterator]();
+    Promise.resolve(response.runInContext(() => iterator.return?.(undefined))).catch(() => undefined);
+  } catch {
+    // A body that cannot even be opened has nothing to stop.
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 import { Headers } from '../headers';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
+import { HTTPException } from '../exceptions';
 import { callApp } from '../middleware/base';
+import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
-import type { BodyChunk, Response } from '../responses';
+import { discardBody, sendsNoBody, type BodyChunk, type Response } from '../responses';
 
 /** A web-standard request handler: `(request: Request) => Promise<Response>` of the Fetch API. */
 export type FetchHandler = (request: globalThis.Request) => Promise<globalThis.Response>;
@@ -162,12 +164,8 @@ function toWebResponse(source: FetchRequestSource, request: Request, response: R
       void runAfterResponse(request, response, logger);
     }
   };
-  const noBody = request.method === 'HEAD' || status === 101 || status === 204 || status === 205 || status === 304;
-  if (noBody) {
-    if (response.bodyIterator !== null) {
-      const iterator = response.bodyIterator[Symbol.asyncIterator]();
-      Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
-    }
+  if (sendsNoBody(request.method, status)) {
+    discardBody(response);
     const web = new globalThis.Response(null, init);
     queueMicrotask(afterwards);
     return web;
@@ -206,8 +204,13 @@ export function createFetchHandler(app: RequestApp, logger: ErrorLogger = consol
     const request = new Request(source, app);
     let response: Response;
     try {
-      response = await callApp(app, request);
+      response = await callApp(app, request).catch((error: unknown) => {
+        // An HTTPException that escaped a bare HTTPApp (a Router, say) still gets its response.
+        if (error instanceof HTTPException) return httpExceptionResponse(request, error);
+        throw error;
+      });
     } catch (error) {
+      void runAfterResponse(request, undefined, logger);
       return fallback500(error, logger);
     }
     try {

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finished } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { Headers } from '../headers';
+import { HTTPException } from '../exceptions';
 import { callApp } from '../middleware/base';
+import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
-import type { BodyChunk, Response } from '../responses';
+import { discardBody, sendsNoBody, type BodyChunk, type Response } from '../responses';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 import type { InFlight } from '../server';
 
@@ -75,26 +76,32 @@ function waitForDrain(res: ServerResponse): Promise<void> {
  * Writes a streaming body chunk by chunk, waiting for `drain` when the socket is full. When the
  * client goes away the body's iterator is stopped (its `return()`, so a generator's `finally` runs)
  * and nothing is logged; an error thrown by the body closes the connection and is logged once.
+ * Never rejects.
  */
 async function writeStream(res: ServerResponse, response: Response, logger: ErrorLogger): Promise<void> {
   const step = response.runInContext;
-  const iterator = (response.bodyIterator as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]();
+  let iterator: AsyncIterator<BodyChunk> | undefined;
   let ended = false;
   let stopped = false;
   const stop = (): void => {
     if (ended || stopped) return;
     stopped = true;
-    Promise.resolve(step(() => iterator.return?.(undefined))).catch((error: unknown) =>
-      logger.error('The streaming body failed while being stopped', error),
-    );
+    try {
+      Promise.resolve(step(() => iterator?.return?.(undefined))).catch((error: unknown) =>
+        logger.error('The streaming body failed while being stopped', error),
+      );
+    } catch (error) {
+      logger.error('The streaming body failed while being stopped', error);
+    }
   };
   const onClose = (): void => {
     if (!res.writableFinished) stop();
   };
   res.once('close', onClose);
   try {
+    iterator = (response.bodyIterator as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]();
     for (;;) {
-      const next = await step(() => iterator.next());
+      const next: IteratorResult<BodyChunk> = await step(() => (iterator as AsyncIterator<BodyChunk>).next());
       if (next.done) break;
       if (stopped || res.destroyed) return stop();
       if (!res.write(next.value)) await waitForDrain(res);
@@ -114,21 +121,33 @@ async function writeStream(res: ServerResponse, response: Response, logger: Erro
   }
 }
 
+/**
+ * Runs the after-response work (background tasks, dependency exit code) once the response is done
+ * or the connection is gone, then marks the request as no longer in flight. Registered once per
+ * request, and only when there is something to do.
+ */
+function whenDone(res: ServerResponse, request: Request, response: Response | undefined, logger: ErrorLogger, inFlight?: InFlight): void {
+  const work = response === undefined || response.bodyIterator !== null || hasWorkAfterResponse(request, response);
+  if (!work && inFlight === undefined) return;
+  const done = (): void => {
+    if (work) void runAfterResponse(request, response, logger).finally(() => inFlight?.end());
+    else inFlight?.end();
+  };
+  // The client may have gone before there was a response: then 'close' was already emitted.
+  if (res.destroyed) queueMicrotask(done);
+  else res.once('close', done);
+}
+
 function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger, inFlight?: InFlight): void {
-  const streaming = response.bodyIterator !== null;
-  if (streaming || hasWorkAfterResponse(request, response)) {
-    finished(res, () => void runAfterResponse(request, response, logger).finally(() => inFlight?.end()));
-  } else if (inFlight !== undefined) {
-    finished(res, () => inFlight.end());
-  }
-  if (inFlight?.closing) res.shouldKeepAlive = false;
+  // A body the client is still sending and nobody read (a 413, an early answer) is not worth
+  // reading to keep the connection: close it after the response instead.
+  if (inFlight?.closing || res.req?.complete === false) res.shouldKeepAlive = false;
   res.writeHead(response.statusCode, response.headers.toFlatList() as string[]);
-  if (!streaming) {
-    res.end(request.method === 'HEAD' ? undefined : response.body);
-  } else if (request.method === 'HEAD') {
+  if (sendsNoBody(request.method, response.statusCode)) {
     res.end();
-    const iterator = (response.bodyIterator as AsyncIterable<BodyChunk>)[Symbol.asyncIterator]();
-    Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
+    discardBody(response);
+  } else if (response.bodyIterator === null) {
+    res.end(response.body);
   } else {
     void writeStream(res, response, logger);
   }
@@ -140,8 +159,15 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
     res.destroy();
     return;
   }
+  res.shouldKeepAlive = false;
   res.writeHead(500, ['content-type', 'text/plain; charset=utf-8', 'content-length', '21']);
   res.end('Internal Server Error');
+}
+
+/** An `HTTPException` that escaped a bare `HTTPApp` (a Router, say) still gets its response. */
+function toResponse(request: Request, error: unknown): Response | Promise<Response> {
+  if (error instanceof HTTPException) return httpExceptionResponse(request, error);
+  throw error;
 }
 
 /**
@@ -152,18 +178,21 @@ export function createRequestListener(app: RequestApp, logger: ErrorLogger = con
   return (req, res) => {
     inFlight?.begin();
     const request = new Request(new NodeRequestSource(req, res), app);
-    callApp(app, request).then(
-      (response) => {
-        try {
-          send(res, request, response, logger, inFlight);
-        } catch (error) {
+    callApp(app, request)
+      .catch((error: unknown) => toResponse(request, error))
+      .then(
+        (response) => {
+          whenDone(res, request, response, logger, inFlight);
+          try {
+            send(res, request, response, logger, inFlight);
+          } catch (error) {
+            sendFallback500(res, error, logger);
+          }
+        },
+        (error: unknown) => {
+          whenDone(res, request, undefined, logger, inFlight);
           sendFallback500(res, error, logger);
-        }
-      },
-      (error: unknown) => {
-        if (inFlight !== undefined) finished(res, () => inFlight.end());
-        sendFallback500(res, error, logger);
-      },
-    );
+        },
+      );
   };
 }

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { HTMLResponse, PlainTextResponse, type Response } from '../responses';
@@ -14,8 +15,21 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Errors that the client going away causes: a body read cut short, an aborted signal. */
+function causedByDisconnect(request: Request, error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    error.name === 'AbortError' ||
+    error.message === 'aborted' ||
+    error === request.signal.reason
+  );
+}
+
 function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(`Non-error thrown: ${String(thrown)}`);
+  // isNativeError also recognizes errors from another realm (a vm context, a test runner).
+  return thrown instanceof Error || types.isNativeError(thrown) ? thrown : new Error(`Non-error thrown: ${String(thrown)}`);
 }
 
 /** The debug 500: the stack trace, as HTML for a browser, as plain text otherwise. */
@@ -47,7 +61,9 @@ export class ServerErrorMiddleware implements HTTPApp {
     if (thrown instanceof HTTPException) return httpExceptionResponse(request, thrown);
     const error = toError(thrown);
     // A client that went away (mid-upload, say) is no server error: nobody will read this answer.
-    if (request.disconnected) return new PlainTextResponse('Client Closed Request', { statusCode: 499 });
+    if (request.disconnected && causedByDisconnect(request, error)) {
+      return new PlainTextResponse('Client Closed Request', { statusCode: 499 });
+    }
     this.options.logger.error(`Exception in ${request.method} ${request.url.pathname}`, error);
     if (this.options.debug) return debugResponse(request, error);
     const handler = this.options.handlers.serverError;

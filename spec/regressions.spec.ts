@@ -1,0 +1,210 @@
+// Each test pins a problem found in review (a crash, a bypass, a leak) so that it cannot return.
+import { connect } from 'node:net';
+import request from 'supertest';
+import {
+  Application,
+  BaseHTTPMiddleware,
+  PlainTextResponse,
+  Response,
+  Route,
+  Router,
+  StreamingResponse,
+  createRequestListener,
+  type BodyChunk,
+  type CallNext,
+  type Request,
+} from 'stackware';
+import { gate, recordingLogger, serve, sleep, within } from './helpers';
+
+/** Sends raw bytes and resolves with everything the server answers until it closes or `ms` pass. */
+function raw(url: string, text: string, ms = 1000): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('regressions', () => {
+  it('survives a streaming body whose iterator cannot even be opened: logged, connection closed, server up', async () => {
+    const logger = recordingLogger();
+    const broken: AsyncIterable<BodyChunk> = {
+      [Symbol.asyncIterator]() {
+        throw new Error('cannot open');
+      },
+    };
+    const app = new Application({ logger });
+    app.get('/broken', () => new StreamingResponse(broken));
+    app.get('/ok', () => 'ok');
+    const server = await serve(app);
+    try {
+      await fetch(`${server.url}/broken`).then((r) => r.text()).catch(() => 'closed');
+      expect(logger.errors.map((e) => (e.error as Error).message)).toEqual(['cannot open']);
+      expect(await (await fetch(`${server.url}/ok`)).json()).toBe('ok');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('builds request.url from the Host header, never from an absolute-form target (no open redirect)', async () => {
+    const app = new Application();
+    app.get('/items/', (req) => ({ host: req.url.host, path: req.path }));
+    const server = await serve(app);
+    try {
+      const answer = await raw(server.url, 'GET http://evil.com/items HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 307/);
+      expect(answer).toMatch(/location: http:\/\/example\.com\/items\//i);
+      expect(answer).not.toMatch(/evil\.com/);
+      const ok = await raw(server.url, 'GET http://evil.com/items/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n');
+      expect(ok).toContain('{"host":"example.com","path":"/items/"}');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('gives a mounted application the lifespan state of the application being served', async () => {
+    const sub = new Application();
+    sub.get('/db', (req) => ({ db: req.state.db ?? null }));
+    const app = new Application({
+      lifespan: async function* () {
+        yield { db: 'pool' };
+      },
+    });
+    app.mount('/v1', sub);
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(`${server.url}/v1/db`)).json()).toEqual({ db: 'pool' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('still logs a real error that happens after the client went away', async () => {
+    const logger = recordingLogger();
+    const failed = gate();
+    const app = new Application({ logger });
+    app.get('/late-crash', async (req) => {
+      await new Promise((resolve) => req.signal.addEventListener('abort', resolve));
+      failed.open();
+      throw new TypeError('a bug, not a disconnect');
+    });
+    const server = await serve(app);
+    try {
+      const controller = new AbortController();
+      const pending = fetch(`${server.url}/late-crash`, { signal: controller.signal }).catch(() => undefined);
+      await sleep(50);
+      controller.abort();
+      await pending;
+      await within(failed.promise, 2000, 'the endpoint to fail');
+      await sleep(30);
+      expect(logger.errors.map((e) => (e.error as Error).message)).toEqual(['a bug, not a disconnect']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers an HTTPException from a bare Router served directly with its status, not a 500', async () => {
+    const logger = recordingLogger();
+    const router = new Router([new Route('/here', () => 'here')]);
+    const client = request(createRequestListener(router, logger));
+    await client.get('/here').expect(200).expect('"here"');
+    await client.get('/missing').expect(404).expect({ detail: 'Not Found' });
+    expect(logger.errors).toEqual([]);
+  });
+
+  it('runs the exit code of a function-scoped dependency resolved in a middleware even when no route matched', async () => {
+    const closed = gate();
+    async function* connection() {
+      try {
+        yield 'conn';
+      } finally {
+        closed.open();
+      }
+    }
+    class Opens extends BaseHTTPMiddleware {
+      async dispatch(req: Request, callNext: CallNext): Promise<Response> {
+        await req.depends(connection, { scope: 'function' });
+        return callNext(req);
+      }
+    }
+    const app = new Application();
+    app.addMiddleware(Opens);
+    const server = await serve(app);
+    try {
+      expect((await fetch(`${server.url}/no-such-route`)).status).toBe(404);
+      await within(closed.promise, 2000, "the dependency's finally");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends the head of a streaming 204 at once and never runs its generator', async () => {
+    let produced = 0;
+    const app = new Application();
+    app.get('/nothing', () =>
+      new StreamingResponse(
+        (async function* () {
+          for (;;) {
+            produced += 1;
+            yield 'never sent';
+            await sleep(5);
+          }
+        })(),
+        { statusCode: 204 },
+      ),
+    );
+    const server = await serve(app);
+    try {
+      const res = await within(fetch(`${server.url}/nothing`), 2000, 'the 204');
+      expect(res.status).toBe(204);
+      expect(await res.text()).toBe('');
+      await sleep(30);
+      expect(produced).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps a multipart body readable after a middleware parsed it as a form', async () => {
+    const app = new Application();
+    app.middleware('http')(async (req, callNext) => {
+      req.state.title = (await req.form()).get('title');
+      return callNext(req);
+    });
+    app.post('/', async (req) => ({ title: req.state.title, bytes: (await req.body()).byteLength > 0 }));
+    await request(app.callback()).post('/').field('title', 'kept').expect(200).expect({ title: 'kept', bytes: true });
+  });
+
+  it('closes the connection after answering 413 instead of reading the rest of the upload', async () => {
+    const app = new Application({ maxBodySize: 1000 });
+    app.post('/', async (req) => (await req.body()).byteLength);
+    const server = await serve(app);
+    try {
+      const answer = await raw(server.url, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n${'x'.repeat(100)}`, 2000);
+      expect(answer).toMatch(/^HTTP\/1\.1 413/);
+      expect(answer).toMatch(/connection: close/i);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers an early PlainTextResponse to a large upload and closes the connection', async () => {
+    const app = new Application();
+    app.post('/', () => new PlainTextResponse('not reading that', { statusCode: 403 }));
+    const server = await serve(app);
+    try {
+      const answer = await raw(server.url, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n${'x'.repeat(100)}`, 2000);
+      expect(answer).toMatch(/^HTTP\/1\.1 403/);
+      expect(answer).toMatch(/connection: close/i);
+    } finally {
+      await server.close();
+    }
+  });
+});
