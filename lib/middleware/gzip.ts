@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { brotliCompressSync, constants, createBrotliCompress, createGzip, gzipSync, type BrotliCompress, type Gzip } from 'node:zlib';
 import type { Headers } from '../headers';
 import type { Request } from '../requests';
@@ -88,19 +87,36 @@ async function* compressStream(source: AsyncIterable<BodyChunk>, encoding: Encod
     return bytes;
   };
   compressor.on('readable', drain);
-  const failed = once(compressor, 'error').then(([error]: unknown[]) => Promise.reject(error));
-  failed.catch(() => undefined); // observed where it is raced; never unhandled
+  // One error listener for the whole stream: it fails whichever wait is in progress. (A race per
+  // chunk against one never-settling promise would keep a reaction per chunk until the end.)
+  let error: unknown = null;
+  let fail: ((reason: unknown) => void) | null = null;
+  compressor.on('error', (reason: unknown) => {
+    error ??= reason;
+    fail?.(reason);
+  });
+  const settle = (start: (done: () => void) => void): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (error !== null) return reject(error);
+      fail = reject;
+      start(() => {
+        fail = null;
+        resolve();
+      });
+    });
   try {
     for await (const chunk of source) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       if (bytes.byteLength === 0) continue;
       compressor.write(bytes);
-      await Promise.race([new Promise<void>((resolve) => compressor.flush(flushKind, () => resolve())), failed]);
+      await settle((done) => compressor.flush(flushKind, done));
       const compressed = take();
       if (compressed !== null) yield compressed;
     }
-    compressor.end();
-    await Promise.race([once(compressor, 'end'), failed]);
+    await settle((done) => {
+      compressor.once('end', done);
+      compressor.end();
+    });
     const rest = take();
     if (rest !== null) yield rest;
   } finally {
