@@ -133,6 +133,18 @@ export class Headers implements Iterable<[string, string]> {
     this.removeFrom(name.toLowerCase(), 0);
   }
 
+  /**
+   * Adds `token` to the `vary` header, keeping what is there (several `vary` values are merged
+   * into one) and adding nothing when it is already listed.
+   */
+  addVary(token: string): void {
+    const existing = this.get('vary');
+    if (existing === null) return this.set('vary', token);
+    const listed = existing.split(',').map((t) => t.trim().toLowerCase());
+    if (listed.includes('*') || listed.includes(token.toLowerCase())) return;
+    this.set('vary', `${existing}, ${token}`);
+  }
+
   /** Names (lower-cased) and values, in order; a name with several values comes several times. */
   *entries(): IterableIterator<[string, string]> {
     for (let i = 0; i < this.list.length; i += 2) yield [this.list[i], this.list[i + 1]];

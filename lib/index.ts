@@ -69,3 +69,4 @@ export { InFlight, makeGraceful } from './server';
 export { RequestIdMiddleware, requestId, type RequestIdOptions } from './middleware/requestid';
 export { ServerTiming, ServerTimingMiddleware, serverTiming } from './middleware/servertiming';
 export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';
+export { bodyless, discardBody, sendsNoBody } from './responses';

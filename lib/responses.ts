@@ -22,7 +22,8 @@ const EMPTY = new Uint8Array(0);
 const runDirectly = <T>(step: () => T): T => step();
 const encoder = new TextEncoder();
 
-function bodyless(statusCode: number): boolean {
+/** True for the statuses whose responses never carry a body: 1xx, 204, 205 and 304. */
+export function bodyless(statusCode: number): boolean {
   return statusCode < 200 || statusCode === 204 || statusCode === 205 || statusCode === 304;
 }
 

@@ -85,3 +85,22 @@ describe('Headers values Node would refuse', () => {
     expect(() => new Headers().set('x', 'tab\tand latin-1 é')).not.toThrow();
   });
 });
+
+describe('Headers.addVary', () => {
+  it('merges into one vary header and never lists a token twice', () => {
+    const headers = new Headers([
+      ['vary', 'Accept'],
+      ['vary', 'Cookie'],
+    ]);
+    headers.addVary('Origin');
+    headers.addVary('origin');
+    headers.addVary('Cookie');
+    expect(headers.getAll('vary')).toEqual(['Accept, Cookie, Origin']);
+    const fresh = new Headers();
+    fresh.addVary('Accept-Encoding');
+    expect(fresh.get('vary')).toBe('Accept-Encoding');
+    const star = new Headers({ vary: '*' });
+    star.addVary('Origin');
+    expect(star.get('vary')).toBe('*');
+  });
+});

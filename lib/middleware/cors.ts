@@ -196,8 +196,7 @@ export class CORSMiddleware extends BaseHTTPMiddleware<CORSOptions> {
     // allowed origin is echoed.
     if (this.allowAllOrigins ? this.allowCredentials : this.isAllowedOrigin(origin)) {
       headers.set('access-control-allow-origin', origin);
-      const vary = headers.get('vary');
-      headers.set('vary', vary === null ? 'Origin' : `${vary}, Origin`);
+      headers.addVary('Origin');
     }
   }
 }

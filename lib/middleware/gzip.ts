@@ -1,7 +1,7 @@
 import { brotliCompressSync, constants, createBrotliCompress, createGzip, gzipSync, type BrotliCompress, type Gzip } from 'node:zlib';
 import type { Headers } from '../headers';
 import type { Request } from '../requests';
-import type { BodyChunk, Response } from '../responses';
+import { bodyless, type BodyChunk, type Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
 
 /** Options of {@link GZipMiddleware}. */
@@ -24,14 +24,7 @@ const BROTLI_QUALITY = 4;
 
 type Encoding = 'gzip' | 'br';
 
-function bodyless(statusCode: number): boolean {
-  return statusCode < 200 || statusCode === 204 || statusCode === 304;
-}
 
-function addVary(headers: Headers, value: string): void {
-  const existing = headers.get('vary');
-  headers.set('vary', existing === null ? value : `${existing}, ${value}`);
-}
 
 /**
  * The q-value and position of each coding in an `Accept-Encoding` header (names lower-cased).
@@ -163,7 +156,7 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
 
     if (response.bodyIterator === null) {
       if (response.body.byteLength < this.minimumSize) return response;
-      addVary(headers, 'Accept-Encoding');
+      headers.addVary('Accept-Encoding');
       if (encoding === null) return response;
       headers.set('content-encoding', encoding);
       response.setBody(this.compress(response.body, encoding));
@@ -171,7 +164,7 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     }
 
     // Streaming: compressed whatever the size of its chunks, as in Starlette.
-    addVary(headers, 'Accept-Encoding');
+    headers.addVary('Accept-Encoding');
     if (encoding === null) return response;
     headers.set('content-encoding', encoding);
     headers.delete('content-length');

@@ -186,10 +186,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function addVary(headers: Headers, value: string): void {
-  const existing = headers.get('vary');
-  headers.set('vary', existing === null ? value : `${existing}, ${value}`);
-}
 
 /**
  * Keeps `request.session` in a signed cookie, as Starlette's `SessionMiddleware` does, and
@@ -270,7 +266,7 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
     const response = await callNext(request);
 
     if (!accessed) return response;
-    addVary(response.headers, 'Cookie');
+    response.headers.addVary('Cookie');
     const payload = pythonJSONDumps(data);
     if (!modified && payload === snapshot) return response;
     if (payload !== '{}') {

@@ -1,7 +1,7 @@
 import { BackgroundTasks } from '../background';
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
-import type { Response } from '../responses';
+import { discardBody, type Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
 import { httpExceptionResponse } from './exceptions';
 
@@ -15,18 +15,6 @@ export interface TimeoutOptions {
 const MAX_DELAY_MS = 2 ** 31 - 1;
 const TIMED_OUT: unique symbol = Symbol('timed out');
 const ignore = (): void => undefined;
-
-/** Stops a late response's streaming body, if it has one, without reporting anything. */
-function discard(response: Response): void {
-  const body = response.bodyIterator;
-  if (body === null) return;
-  const iterator = body[Symbol.asyncIterator]();
-  try {
-    Promise.resolve(response.runInContext(() => iterator.return?.(undefined))).catch(ignore);
-  } catch {
-    /* a body that fails to stop is dropped all the same */
-  }
-}
 
 /**
  * Gives the rest of the stack `seconds` to produce a response. When none has come back in time:
@@ -76,7 +64,7 @@ export class TimeoutMiddleware extends BaseHTTPMiddleware<TimeoutOptions> {
     if (winner !== TIMED_OUT) return winner;
 
     // From here on, the endpoint's result is unwanted: observed (no unhandled rejection), dropped.
-    const settled = result.then(discard, ignore);
+    const settled = result.then(discardBody, ignore);
     request.abort(new DOMException(`The request took longer than ${this.timeoutMs / 1000} seconds`, 'TimeoutError'));
     const response = await httpExceptionResponse(request, new HTTPException(504));
     // Background work (the request's tasks, dependency exit code) waits for the endpoint to settle.
