@@ -53,7 +53,8 @@ export {
 export { CORSMiddleware, type CORSOptions } from './middleware/cors';
 export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from './middleware/trustedhost';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
-export { SessionMiddleware, TimestampSigner, pythonJSONDumps, type SessionOptions } from './middleware/sessions';
+export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
+export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
 export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';
 export {

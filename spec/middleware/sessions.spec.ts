@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { Application } from '../../lib/application';
 import { Middleware } from '../../lib/middleware/base';
-import { SessionMiddleware, TimestampSigner, pythonJSONDumps, type SessionOptions } from '../../lib/middleware/sessions';
+import { TimestampSigner, pythonJSONDumps } from '../../lib/itsdangerous';
+import { SessionMiddleware, type SessionOptions } from '../../lib/middleware/sessions';
 import type { Request } from '../../lib/requests';
 import { JSONResponse } from '../../lib/responses';
 import { Mount } from '../../lib/routing';
@@ -477,24 +478,6 @@ describe('SessionMiddleware', () => {
       ]);
       expect(a.body).toEqual({ session: { who: 'a' } });
       expect(b.body).toEqual({ session: { who: 'b' } });
-    });
-  });
-
-  describe('TimestampSigner', () => {
-    it('round-trips a value and refuses what it did not sign', () => {
-      const signer = new TimestampSigner(SECRET, () => VECTOR_TIME);
-      expect(signer.sign('eyJhIjogMX0=')).toBe('eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_g');
-      expect(signer.unsign('eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_g', 0)).toBe('eyJhIjogMX0=');
-      expect(signer.unsign('eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_A')).toBeNull();
-      // `_h` decodes to the same bytes as `_g` (only unused bits differ): refused all the same.
-      expect(signer.unsign('eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_h')).toBeNull();
-      expect(new TimestampSigner('other', () => VECTOR_TIME).unsign('eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_g')).toBeNull();
-    });
-
-    it('encodes the time 0 as an empty timestamp, as itsdangerous', () => {
-      const signed = new TimestampSigner(SECRET, () => 0).sign('v');
-      expect(signed).toMatch(/^v\.\.[A-Za-z0-9_-]{27}$/);
-      expect(new TimestampSigner(SECRET, () => 0).unsign(signed, 10)).toBe('v');
     });
   });
 });
