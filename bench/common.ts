@@ -146,6 +146,27 @@ export function cpuMicros(pid: number): number {
   return ((utime + stime) * 1e6) / ticksPerSecond();
 }
 
+/** CPU time the whole machine spent busy (all cores: user, nice, system, irq, softirq, steal), µs. */
+export function machineBusyMicros(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq + (steal || 0)) * 1e6) / ticksPerSecond();
+}
+
+/**
+ * Runs a command through `sh -c '…; times'` and returns its stdout and the CPU time (user +
+ * system, µs) that it and its children used, from the shell's `times` builtin.
+ */
+export async function runMeasured(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; cpuMicros: number }> {
+  const quoted = [file, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const out = await runCommand('sh', ['-c', `${quoted}; status=$?; echo '--times--'; times; exit $status`], timeoutMs);
+  const [stdout, times = ''] = out.split('--times--\n');
+  const children = times.trim().split('\n').pop() ?? '';
+  const match = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/.exec(children);
+  const cpu = match === null ? Number.NaN : (Number(match[1]) * 60 + Number(match[2]) + Number(match[3]) * 60 + Number(match[4])) * 1e6;
+  return { stdout, cpuMicros: cpu };
+}
+
 /** A `Vm*` line of /proc/<pid>/status, in bytes (VmHWM: peak resident set size). */
 export function vmBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -1,7 +1,7 @@
 // Turns the results into bench/RESULTS.md and the chart bench/cpu-per-request.svg.
 import type { MachineInfo } from './common.js';
 import { median } from './common.js';
-import { CONNECTIONS, CONTESTANTS, LAYERS, type Cell, type HttpResults } from './http-bench.js';
+import { CONNECTIONS, CONTESTANTS, LAYERS, type Cell, type HttpResults, type Sample } from './http-bench.js';
 import type { MicroResults, MicroSeries } from './micro-bench.js';
 import type { ProfileResults } from './profile.js';
 import { CHUNK, STREAM_LAYERS, type StreamResults, type StreamRun } from './stream-bench.js';
@@ -39,17 +39,27 @@ function cellOf(http: HttpResults, key: string, layers: number): Cell | undefine
   return http.cells.find((c) => c.contestant.key === key && c.layers === layers && c.samples.length > 0);
 }
 
-function medianCpu(cell: Cell | undefined): number {
-  return cell === undefined ? Number.NaN : median(cell.samples.map((s) => s.cpuPerRequest));
+/** The quiet runs of a cell (no other process busy), or all of them when none was quiet. */
+function usable(cell: Cell): Sample[] {
+  const quiet = cell.samples.filter((s) => !s.noisy);
+  return quiet.length > 0 ? quiet : cell.samples;
 }
 
-/** Per round, a's CPU per request over b's; the median of those ratios and each one. */
+function medianCpu(cell: Cell | undefined): number {
+  return cell === undefined ? Number.NaN : median(usable(cell).map((s) => s.cpuPerRequest));
+}
+
+/**
+ * Per round, a's CPU per request over b's: the median of those ratios and each one. Only rounds
+ * where both runs were quiet count, unless there is no such round.
+ */
 function roundRatios(a: Cell | undefined, b: Cell | undefined): { median: number; perRound: number[] } {
   if (a === undefined || b === undefined) return { median: Number.NaN, perRound: [] };
-  const perRound = a.samples.map((s) => {
-    const other = b.samples.find((t) => t.round === s.round);
-    return other === undefined ? Number.NaN : s.cpuPerRequest / other.cpuPerRequest;
-  });
+  const pairs = a.samples
+    .map((s) => [s, b.samples.find((t) => t.round === s.round)] as const)
+    .filter((pair): pair is readonly [Sample, Sample] => pair[1] !== undefined);
+  const quiet = pairs.filter(([x, y]) => !x.noisy && !y.noisy);
+  const perRound = (quiet.length > 0 ? quiet : pairs).map(([x, y]) => x.cpuPerRequest / y.cpuPerRequest);
   return { median: median(perRound), perRound };
 }
 
@@ -258,7 +268,11 @@ function httpSections(http: HttpResults): string[] {
     `\`GET /\` answering \`{"message":"hello"}\`; every layer adds one response header. Each server is validated, then warmed up for ${http.warmup} s (not counted); ` +
       `then ${http.rounds} rounds time every cell for ${http.seconds} s${http.roundWarmup > 0 ? ` (after ${http.roundWarmup} s more warm-up)` : ''}, in a different shuffled order each round, all servers up for the whole run. ` +
       'Server CPU is utime + stime of the server process (all its threads) from `/proc/<pid>/stat` before and after the timed run, ' +
-      'divided by the requests the load generator completed. Median of the rounds, (lowest–highest).',
+      'divided by the requests the load generator completed. Median of the rounds, (lowest–highest). ' +
+      `A run is *noisy* when other processes (this machine is shared) used more than ${http.maxInterference} cores during it: the machine's busy time from \`/proc/stat\` minus the server's and the load generator's. ` +
+      `A noisy run is measured again at the end of its round (${http.retries} second attempts, within a budget of ${http.retryBudget} s) and the quieter attempt is kept; ` +
+      `medians and ratios use the quiet runs only, where a cell (or, for a ratio, a round) has any. ` +
+      `${http.cells.reduce((n, c) => n + c.samples.filter((x) => !x.noisy).length, 0)} of ${http.cells.reduce((n, c) => n + c.samples.length, 0)} kept runs were quiet; a cell marked [k/n quiet] had noisy ones.`,
     '',
     '![server CPU µs per request against N](cpu-per-request.svg)',
     '',
@@ -273,8 +287,9 @@ function httpSections(http: HttpResults): string[] {
           const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
           if (cell === undefined) return '';
           if (cell.problems.length > 0) return `invalid: ${cell.problems.join('; ')}`;
-          const values = cell.samples.map((s) => s.cpuPerRequest);
-          return `${fmt(median(values), 1)} µs${range(values, 1)}`;
+          const values = usable(cell).map((s) => s.cpuPerRequest);
+          const quiet = cell.samples.filter((s) => !s.noisy).length;
+          return `${fmt(median(values), 1)} µs${range(values, 1)}${quiet < cell.samples.length ? ` [${quiet}/${cell.samples.length} quiet]` : ''}`;
         }),
       ]),
     ),
@@ -291,7 +306,7 @@ function httpSections(http: HttpResults): string[] {
         ...LAYERS.map((n) => {
           const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
           if (cell === undefined || cell.samples.length === 0) return '';
-          const values = cell.samples.map((s) => s.rps);
+          const values = usable(cell).map((s) => s.rps);
           return `${fmtInt(median(values))}${values.length > 1 ? ` (${fmtInt(Math.min(...values))}–${fmtInt(Math.max(...values))})` : ''}`;
         }),
       ]),
@@ -304,7 +319,7 @@ function httpSections(http: HttpResults): string[] {
   out.push(
     '### Ratios within each round',
     '',
-    'Server CPU per request of stackware over the other cell, computed inside each round (both cells measured minutes apart at most), then the median over rounds.',
+    'Server CPU per request of stackware over the other cell, computed inside each round (both cells measured a minute apart at most), then the median over the rounds where both runs were quiet; in parentheses, each of those rounds.',
     '',
     table(
       ['N', 'stackware / raw N=0', 'stackware / raw, body as bytes, N=0', 'stackware / Fastify', 'stackware / Hono', 'stackware / Koa', 'stackware / Express', "app.middleware('http') / raw N=0"],

@@ -7,9 +7,10 @@
 //   5. one CPU profile of the stackware N=10 server;
 //   6. writes bench/RESULTS.md and bench/cpu-per-request.svg.
 //
-// Environment: BENCH_ROUNDS (5), BENCH_SECONDS (2: one timed run), BENCH_WARMUP (2: once per
-// server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_PARTS (http,micro,stream,profile),
-// BENCH_QUICK=1 for a short smoke run written to RESULTS.quick.md.
+// Environment: BENCH_ROUNDS (4), BENCH_SECONDS (2: one timed run), BENCH_WARMUP (2: once per
+// server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_MAX_INTERFERENCE (0.25 cores),
+// BENCH_RETRY_BUDGET (80 s), BENCH_PARTS (http,micro,stream,profile), BENCH_QUICK=1 for a short
+// smoke run written to RESULTS.quick.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,10 +26,12 @@ const num = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
   return process.env[name] !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 };
-const rounds = num('BENCH_ROUNDS', quick ? 1 : 5);
+const rounds = num('BENCH_ROUNDS', quick ? 1 : 4);
 const seconds = num('BENCH_SECONDS', quick ? 1 : 2);
 const warmup = num('BENCH_WARMUP', quick ? 1 : 2);
 const roundWarmup = process.env.BENCH_ROUND_WARMUP === undefined ? 0 : num('BENCH_ROUND_WARMUP', 0);
+const maxInterference = num('BENCH_MAX_INTERFERENCE', 0.25);
+const retryBudget = process.env.BENCH_RETRY_BUDGET === '0' ? 0 : num('BENCH_RETRY_BUDGET', quick ? 10 : 80);
 const parts = new Set((process.env.BENCH_PARTS ?? 'http,micro,stream,profile').split(',').map((p) => p.trim()));
 const suffix = quick ? '.quick' : '';
 const resultsFile = join(BENCH_DIR, `RESULTS${suffix}.md`);
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
   }
 
   if (parts.has('http')) {
-    results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, generator });
+    results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, maxInterference, retryBudget, generator });
     log(`http done in ${results.http.durationSeconds.toFixed(0)} s`);
   }
   if (parts.has('micro')) {
