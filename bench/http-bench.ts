@@ -1,6 +1,8 @@
 // The HTTP benchmark: every contestant in its own server process pinned to the server core,
 // the load generator pinned to the other one, 50 keep-alive connections on 127.0.0.1. Each
-// server is validated first; then rounds, each timing every cell once in a shuffled order.
+// server is validated first. Then rounds: each round is four blocks, one per N in a shuffled order;
+// a block times, in a shuffled order, every cell with that N and raw node:http at N=0, so that the
+// cells a ratio compares are measured seconds apart.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -151,7 +153,9 @@ export async function validate(port: number, layers: number): Promise<string[]> 
 
 export interface Sample {
   round: number;
-  /** Position in the round's order. */
+  /** The block of the round (its N) this run belongs to: ratios pair runs of one block. */
+  block: number;
+  /** Position in the block's order. */
   position: number;
   rps: number;
   requests: number;
@@ -166,7 +170,7 @@ export interface Sample {
   interference: number;
   /** More than {@link HttpResults.maxInterference}: another process was busy during this run. */
   noisy: boolean;
-  /** 1, or 2 when a noisy first attempt was measured again at the end of the round. */
+  /** 1, or 2 when a noisy first attempt was measured again (right away). */
   attempt: number;
 }
 
@@ -208,7 +212,7 @@ export interface HttpOptions {
   generator: LoadGenerator;
 }
 
-async function measure(server: ServerProcess, options: HttpOptions, round: number, position: number, attempt: number): Promise<Sample> {
+async function measure(server: ServerProcess, options: HttpOptions, round: number, block: number, position: number, attempt: number): Promise<Sample> {
   if (options.roundWarmup > 0) await options.generator.run(server.port, options.roundWarmup);
   const busyBefore = machineBusyMicros();
   const before = cpuMicros(server.pid);
@@ -220,6 +224,7 @@ async function measure(server: ServerProcess, options: HttpOptions, round: numbe
   const interference = Number.isFinite(result.clientCpuMicros) ? Math.max(0, busy - serverCpu - result.clientCpuMicros) / wall : 0;
   return {
     round,
+    block,
     position,
     rps: result.rps,
     requests: result.requests,
@@ -258,35 +263,34 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
         cells.push(cell);
       }
     }
-    log(`http: ${servers.size} servers validated and warmed up; ${options.rounds} rounds × ${options.seconds} s per cell`);
+    log(`http: ${servers.size} servers validated and warmed up; ${options.rounds} rounds of ${LAYERS.length} blocks, ${options.seconds} s per run`);
     const timed = [...servers.keys()];
+    const raw0 = timed.find((c) => c.contestant.key === 'raw' && c.layers === 0);
     const describe = (cell: Cell, sample: Sample): string =>
-      `http r${sample.round + 1}${sample.attempt > 1 ? ' again' : ''} ${cell.contestant.label} N=${cell.layers}: ${sample.rps.toFixed(0)} req/s, ` +
+      `http r${sample.round + 1} N=${sample.block}${sample.attempt > 1 ? ' again' : ''} ${cell.contestant.label} N=${cell.layers}: ${sample.rps.toFixed(0)} req/s, ` +
       `${sample.cpuPerRequest.toFixed(1)} µs CPU/req, others ${sample.interference.toFixed(2)} cores${sample.noisy ? ' (noisy)' : ''}` +
       `${sample.errors + sample.non2xx > 0 ? ` (${sample.errors} errors, ${sample.non2xx} non-2xx)` : ''}`;
     let retrySeconds = 0;
     for (let round = 0; round < options.rounds; round++) {
-      const order = shuffled(timed, round + 1);
-      const noisy: Cell[] = [];
-      for (const [position, cell] of order.entries()) {
-        const sample = await measure(servers.get(cell) as ServerProcess, options, round, position, 1);
-        cell.samples.push(sample);
-        if (sample.noisy) noisy.push(cell);
-        log(describe(cell, sample));
-      }
-      // Runs disturbed by another process are measured once more at the end of the round (later,
-      // when the burst may be over), within the retry budget; the quieter of the two is kept.
-      for (const cell of noisy) {
-        if (retrySeconds + options.seconds > options.retryBudget) break;
-        retrySeconds += options.seconds + options.roundWarmup;
-        retries++;
-        const first = cell.samples[cell.samples.length - 1];
-        const again = await measure(servers.get(cell) as ServerProcess, options, round, order.length + noisy.indexOf(cell), 2);
-        log(describe(cell, again));
-        if (again.interference < first.interference) cell.samples[cell.samples.length - 1] = again;
+      for (const block of shuffled(LAYERS, round + 101)) {
+        const members = timed.filter((c) => c.layers === block || (c === raw0 && block !== 0));
+        for (const [position, cell] of shuffled(members, round * 10 + block + 1).entries()) {
+          const server = servers.get(cell) as ServerProcess;
+          let sample = await measure(server, options, round, block, position, 1);
+          log(describe(cell, sample));
+          // A run disturbed by another process is measured once more, within the retry budget;
+          // the quieter of the two is kept.
+          if (sample.noisy && retrySeconds + options.seconds <= options.retryBudget) {
+            retrySeconds += options.seconds + options.roundWarmup;
+            retries++;
+            const again = await measure(server, options, round, block, position, 2);
+            log(describe(cell, again));
+            if (again.interference < sample.interference) sample = again;
+          }
+          cell.samples.push(sample);
+        }
       }
     }
-
     for (const [cell, server] of servers) cell.peakRss = vmBytes(server.pid, 'VmHWM');
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()));

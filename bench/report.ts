@@ -56,7 +56,7 @@ function medianCpu(cell: Cell | undefined): number {
 function roundRatios(a: Cell | undefined, b: Cell | undefined): { median: number; perRound: number[] } {
   if (a === undefined || b === undefined) return { median: Number.NaN, perRound: [] };
   const pairs = a.samples
-    .map((s) => [s, b.samples.find((t) => t.round === s.round)] as const)
+    .map((s) => [s, b.samples.find((t) => t.round === s.round && t.block === s.block)] as const)
     .filter((pair): pair is readonly [Sample, Sample] => pair[1] !== undefined);
   const quiet = pairs.filter(([x, y]) => !x.noisy && !y.noisy);
   const perRound = (quiet.length > 0 ? quiet : pairs).map(([x, y]) => x.cpuPerRequest / y.cpuPerRequest);
@@ -266,11 +266,12 @@ function httpSections(http: HttpResults): string[] {
     '## HTTP: server CPU per request',
     '',
     `\`GET /\` answering \`{"message":"hello"}\`; every layer adds one response header. Each server is validated, then warmed up for ${http.warmup} s (not counted); ` +
-      `then ${http.rounds} rounds time every cell for ${http.seconds} s${http.roundWarmup > 0 ? ` (after ${http.roundWarmup} s more warm-up)` : ''}, in a different shuffled order each round, all servers up for the whole run. ` +
+      `then ${http.rounds} rounds time every cell for ${http.seconds} s${http.roundWarmup > 0 ? ` (after ${http.roundWarmup} s more warm-up)` : ''}. A round is ${LAYERS.length} blocks, one per N in a shuffled order; ` +
+      'a block times every cell with that N and raw node:http at N=0, in a shuffled order, so the runs a ratio compares are seconds apart (raw node:http at N=0 is timed once per block). All servers stay up for the whole run. ' +
       'Server CPU is utime + stime of the server process (all its threads) from `/proc/<pid>/stat` before and after the timed run, ' +
       'divided by the requests the load generator completed. Median of the rounds, (lowest–highest). ' +
       `A run is *noisy* when other processes (this machine is shared) used more than ${http.maxInterference} cores during it: the machine's busy time from \`/proc/stat\` minus the server's and the load generator's. ` +
-      `A noisy run is measured again at the end of its round (${http.retries} second attempts, within a budget of ${http.retryBudget} s) and the quieter attempt is kept; ` +
+      `A noisy run is measured again right away (${http.retries} second attempts, within a budget of ${http.retryBudget} s) and the quieter attempt is kept; ` +
       `medians and ratios use the quiet runs only, where a cell (or, for a ratio, a round) has any. ` +
       `${http.cells.reduce((n, c) => n + c.samples.filter((x) => !x.noisy).length, 0)} of ${http.cells.reduce((n, c) => n + c.samples.length, 0)} kept runs were quiet; a cell marked [k/n quiet] had noisy ones.`,
     '',
@@ -319,7 +320,7 @@ function httpSections(http: HttpResults): string[] {
   out.push(
     '### Ratios within each round',
     '',
-    'Server CPU per request of stackware over the other cell, computed inside each round (both cells measured a minute apart at most), then the median over the rounds where both runs were quiet; in parentheses, each of those rounds.',
+    'Server CPU per request of stackware over the other cell, computed inside each block of each round (both runs seconds apart), then the median over the rounds where both runs were quiet; in parentheses, each of those rounds.',
     '',
     table(
       ['N', 'stackware / raw N=0', 'stackware / raw, body as bytes, N=0', 'stackware / Fastify', 'stackware / Hono', 'stackware / Koa', 'stackware / Express', "app.middleware('http') / raw N=0"],
@@ -327,7 +328,7 @@ function httpSections(http: HttpResults): string[] {
         const sw = cellOf(http, 'stackware', n);
         const cellRatio = (b: Cell | undefined, a = sw): string => {
           const r = roundRatios(a, b);
-          return `${fmt(r.median, 3)} (${r.perRound.map((v) => fmt(v, 2)).join(', ')})`;
+          return r.perRound.length === 0 ? '—' : `${fmt(r.median, 3)} (${r.perRound.map((v) => fmt(v, 2)).join(', ')})`;
         };
         return [String(n), cellRatio(raw0), cellRatio(cellOf(http, 'raw-bytes', 0)), cellRatio(cellOf(http, 'fastify', n)), cellRatio(cellOf(http, 'hono', n)), cellRatio(cellOf(http, 'koa', n)), cellRatio(cellOf(http, 'express', n)), cellRatio(raw0, cellOf(http, 'stackware-fn', n))];
       }),
