@@ -16,6 +16,8 @@ export interface SuiteResults {
   stream?: StreamResults;
   profile?: ProfileResults;
   notes: string[];
+  /** The calibration loop's CPU time (ms) before and after the suite. */
+  calibration: number[];
 }
 
 const COLORS: Record<string, string> = {
@@ -465,6 +467,10 @@ export function renderMarkdown(results: SuiteResults, analysis: string[]): strin
         ['load generator', m.loadGenerator],
         ['pinning', m.pinned ? 'servers `taskset -c 1`, load generator and clients `taskset -c 0`' : '**none** (taskset missing or a single core): numbers are less reliable'],
         ['load average at start', m.loadAverage],
+        [
+          'calibration loop (before / after)',
+          `${results.calibration.map((c) => `${fmt(c, 1)} ms`).join(' / ')} of CPU for a fixed integer loop on the server core (about 33 ms when the machine is quiet; more means neighbours share the physical core)`,
+        ],
       ],
     ),
     '',

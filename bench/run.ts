@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, ROOT_DIR, canPin, log, machineInfo } from './common.js';
+import { BENCH_DIR, ROOT_DIR, calibrate, canPin, log, machineInfo } from './common.js';
 import { findLoadGenerator, runHttpBench } from './http-bench.js';
 import { runMicroBench } from './micro-bench.js';
 import { runProfile } from './profile.js';
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       `load: \`${generator.template}\` (SECONDS = ${warmup} once per server as a warm-up${roundWarmup > 0 ? `, ${roundWarmup} before each timed run` : ''}, then ${seconds} per timed run)`,
     ],
     notes: [],
+    calibration: [],
   };
   if (generator.name !== 'wrk') {
     results.notes.push(
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     );
   }
 
+  results.calibration = [await calibrate()];
+  log(`calibration loop: ${results.calibration[0]} ms CPU`);
   if (parts.has('http')) {
     results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, maxInterference, retryBudget, generator });
     log(`http done in ${results.http.durationSeconds.toFixed(0)} s`);
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
   if (parts.has('stream')) {
     results.stream = await runStreamBench({
       bytes: quick ? 2 ** 26 : 2 ** 30,
-      rounds: quick ? 1 : 2,
+      rounds: quick ? 1 : 3,
       slowRate: 4 * 2 ** 20,
       slowSeconds: quick ? 1 : 3,
     });
@@ -92,6 +95,8 @@ async function main(): Promise<void> {
     results.commands.push(`profile: \`${results.profile.command}\` under \`${results.profile.loadCommand}\`, then SIGTERM`);
   }
 
+  results.calibration.push(await calibrate());
+  log(`calibration loop: ${results.calibration[1]} ms CPU`);
   results.durationSeconds = (Date.now() - started) / 1000;
   if (results.http) writeFileSync(svgFile, renderSvg(results.http));
   writeFileSync(resultsFile, renderMarkdown(results, summaryLines(results)));
