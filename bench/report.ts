@@ -532,6 +532,7 @@ export function summaryLines(results: SuiteResults): string[] {
           .join('; ') +
         '.',
     );
+    const twins = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'stackware-fn', 0));
     const r0 = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'raw', 0)).median;
     const r10 = roundRatios(cellOf(http, 'stackware', 10), cellOf(http, 'raw', 0)).median;
     const raw10 = roundRatios(cellOf(http, 'raw', 10), cellOf(http, 'raw', 0)).median;
@@ -541,6 +542,8 @@ export function summaryLines(results: SuiteResults): string[] {
       `- stackware (class) costs ${fmt(r0, 2)} × raw node:http at N=0 and ${fmt(r10, 2)} × at N=10 (ratios within rounds). ` +
         `For scale: raw node:http itself costs ${fmt(raw10, 2)} × when it sets the same 10 headers inline, and ${fmt(bytes, 2)} × when it sends the body as a ` +
         `\`Uint8Array\` from \`TextEncoder\` (how stackware holds a body) instead of a string; stackware at N=0 is ${fmt(swBytes, 2)} × that bytes-body floor.`,
+      `- How much to trust a ratio: at N=0 the two stackware rows run the same code, yet their CPU per request differs by a median ${fmt(Math.abs(twins.median - 1) * 100, 0)} % ` +
+        `(rounds: ${twins.perRound.map((v) => fmt(v, 2)).join(', ')}). Differences of that size between cells are within this run's noise.`,
     );
   }
   if (results.micro) {
@@ -568,7 +571,8 @@ export function summaryLines(results: SuiteResults): string[] {
     out.push(
       `- Profile of stackware N=10 (self time): ${fmt(share('stackware') * 100, 0)} % in stackware's own code, ` +
         `${fmt((share('node:http') + share('node:net')) * 100, 0)} % in node:http/net/streams JS, ${fmt(share('garbage') * 100, 0)} % in the garbage collector, ` +
-        `${fmt(share('V8 and native') * 100, 0)} % in unattributed V8/native code (syscalls, promise and microtask machinery), ${fmt(share('native functions') * 100, 0)} % in native builtins. ` +
+        `${fmt(share('socket writes') * 100, 0)} % in the socket write system calls, ` +
+        `${fmt(share('V8 and native') * 100, 0)} % in unattributed V8/native code, ${fmt(share('native functions') * 100, 0)} % in other native builtins (microtask runs, text encoding, regexps). ` +
         `Heaviest stackware functions: ${p.top.filter((e) => e.category.startsWith('stackware')).slice(0, 5).map((e) => `\`${e.name}\` (${e.location}, ${fmt(e.share * 100, 1)} %)`).join(', ') || 'none in the top 20'}.`,
     );
   }

@@ -10,9 +10,10 @@
 // Environment: BENCH_ROUNDS (7), BENCH_SECONDS (1: one timed run), BENCH_WARMUP (2: once per
 // server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_MAX_INTERFERENCE (0.25 cores),
 // BENCH_RETRY_BUDGET (80 s), BENCH_PARTS (http,micro,stream,profile), BENCH_QUICK=1 for a short
-// smoke run written to RESULTS.quick.md.
+// smoke run written to RESULTS.quick.md, BENCH_RENDER=1 to rewrite RESULTS.md and the chart from
+// the recorded results.json without measuring anything.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, ROOT_DIR, calibrate, canPin, log, machineInfo } from './common.js';
 import { findLoadGenerator, runHttpBench } from './http-bench.js';
@@ -37,7 +38,24 @@ const suffix = quick ? '.quick' : '';
 const resultsFile = join(BENCH_DIR, `RESULTS${suffix}.md`);
 const svgFile = join(BENCH_DIR, `cpu-per-request${suffix}.svg`);
 
+const dataFile = join(BENCH_DIR, `results${suffix}.json`);
+
+/** Writes RESULTS.md and the chart from a results object (a fresh run, or results.json). */
+function render(results: SuiteResults): void {
+  if (results.http) writeFileSync(svgFile, renderSvg(results.http));
+  writeFileSync(resultsFile, renderMarkdown(results, summaryLines(results)));
+  const summary = targetSummary(results);
+  process.stdout.write(`\n${summary.lines.join('\n')}\n\n`);
+  log(`wrote ${resultsFile}${results.http ? ` and ${svgFile}` : ''}: ${summary.passed} targets pass, ${summary.failed} fail`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_RENDER === '1') {
+    // Only re-render the recorded run (after a change to report.ts); measures nothing.
+    const saved = JSON.parse(readFileSync(dataFile, 'utf8')) as SuiteResults;
+    render({ ...saved, date: new Date(saved.date) });
+    return;
+  }
   const started = Date.now();
   if (!existsSync(join(BENCH_DIR, 'node_modules', 'fastify'))) {
     throw new Error("The bench's dependencies are missing: run `npm --prefix bench ci` (or `npm run bench`, which does it)");
@@ -98,11 +116,9 @@ async function main(): Promise<void> {
   results.calibration.push(await calibrate());
   log(`calibration loop: ${results.calibration[1]} ms CPU`);
   results.durationSeconds = (Date.now() - started) / 1000;
-  if (results.http) writeFileSync(svgFile, renderSvg(results.http));
-  writeFileSync(resultsFile, renderMarkdown(results, summaryLines(results)));
-  const summary = targetSummary(results);
-  process.stdout.write(`\n${summary.lines.join('\n')}\n\n`);
-  log(`wrote ${resultsFile}${results.http ? ` and ${svgFile}` : ''} in ${(results.durationSeconds / 60).toFixed(1)} min: ${summary.passed} targets pass, ${summary.failed} fail`);
+  writeFileSync(dataFile, `${JSON.stringify(results, null, 1)}\n`);
+  render(results);
+  log(`the suite took ${(results.durationSeconds / 60).toFixed(1)} min; every sample is in ${dataFile}`);
 }
 
 main().catch((error: unknown) => {
