@@ -7,9 +7,9 @@
 //   5. one CPU profile of the stackware N=10 server;
 //   6. writes bench/RESULTS.md and bench/cpu-per-request.svg.
 //
-// Environment: BENCH_ROUNDS (7), BENCH_SECONDS (1: one timed run), BENCH_WARMUP (2: once per
+// Environment: BENCH_ROUNDS (8), BENCH_SECONDS (1: one timed run), BENCH_WARMUP (2: once per
 // server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_MAX_INTERFERENCE (0.25 cores),
-// BENCH_RETRY_BUDGET (80 s), BENCH_PARTS (http,micro,stream,profile), BENCH_QUICK=1 for a short
+// BENCH_RETRY_BUDGET (40 s), BENCH_PARTS (http,micro,stream,profile), BENCH_QUICK=1 for a short
 // smoke run written to RESULTS.quick.md, BENCH_RENDER=1 to rewrite RESULTS.md and the chart from
 // the recorded results.json without measuring anything.
 import { execFileSync } from 'node:child_process';
@@ -27,12 +27,12 @@ const num = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
   return process.env[name] !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 };
-const rounds = num('BENCH_ROUNDS', quick ? 1 : 7);
+const rounds = num('BENCH_ROUNDS', quick ? 1 : 8);
 const seconds = num('BENCH_SECONDS', 1);
 const warmup = num('BENCH_WARMUP', quick ? 1 : 2);
 const roundWarmup = process.env.BENCH_ROUND_WARMUP === undefined ? 0 : num('BENCH_ROUND_WARMUP', 0);
 const maxInterference = num('BENCH_MAX_INTERFERENCE', 0.25);
-const retryBudget = process.env.BENCH_RETRY_BUDGET === '0' ? 0 : num('BENCH_RETRY_BUDGET', quick ? 10 : 60);
+const retryBudget = process.env.BENCH_RETRY_BUDGET === '0' ? 0 : num('BENCH_RETRY_BUDGET', quick ? 10 : 40);
 const parts = new Set((process.env.BENCH_PARTS ?? 'http,micro,stream,profile').split(',').map((p) => p.trim()));
 const suffix = quick ? '.quick' : '';
 const resultsFile = join(BENCH_DIR, `RESULTS${suffix}.md`);
