@@ -280,7 +280,7 @@ console.log(best.toFixed(1));`;
 /**
  * A yardstick of how fast the server core runs right now: the CPU time (ms) of a fixed integer
  * loop, the best of 12 runs after a warm-up, pinned to the server core. Neighbours sharing the
- * physical core make it larger; on this machine, quiet, it is about 33 ms.
+ * physical core make it larger; on this machine it has measured 25–33 ms.
  */
 export async function calibrate(): Promise<number> {
   const [file, args] = pinned(SERVER_CORE, process.execPath, ['-e', SPIN]);

@@ -469,13 +469,14 @@ export function renderMarkdown(results: SuiteResults, analysis: string[]): strin
         ['load average at start', m.loadAverage],
         [
           'calibration loop (before / after)',
-          `${results.calibration.map((c) => `${fmt(c, 1)} ms`).join(' / ')} of CPU for a fixed integer loop on the server core (about 33 ms when the machine is quiet; more means neighbours share the physical core)`,
+          `${results.calibration.map((c) => `${fmt(c, 1)} ms`).join(' / ')} of CPU for a fixed integer loop on the server core (25–33 ms in the runs made so far; more means neighbours share the physical core)`,
         ],
       ],
     ),
     '',
     'A shared virtual machine: neighbours take CPU time and cache at random moments. Throughput moves with them; CPU time per request ' +
-      'moves much less, which is why the targets are judged on it, as ratios between cells of the same round.',
+      'moves less but still moves (raw node:http has measured 26 to 90 µs per request on this machine), which is why the targets are judged on it, ' +
+      'as ratios between runs of the same block, and why [README.md](README.md#findings-from-building-the-suite-hand-written-november-2026) gives the spread over five full runs.',
     '',
     '## Commands',
     '',
