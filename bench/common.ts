@@ -146,6 +146,27 @@ export function cpuMicros(pid: number): number {
   return ((utime + stime) * 1e6) / ticksPerSecond();
 }
 
+/** CPU time the whole machine spent busy (all cores: user, nice, system, irq, softirq, steal), µs. */
+export function machineBusyMicros(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq + (steal || 0)) * 1e6) / ticksPerSecond();
+}
+
+/**
+ * Runs a command through `sh -c '…; times'` and returns its stdout and the CPU time (user +
+ * system, µs) that it and its children used, from the shell's `times` builtin.
+ */
+export async function runMeasured(file: string, args: string[], timeoutMs: number): Promise<{ stdout: string; cpuMicros: number }> {
+  const quoted = [file, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const out = await runCommand('sh', ['-c', `${quoted}; status=$?; echo '--times--'; times; exit $status`], timeoutMs);
+  const [stdout, times = ''] = out.split('--times--\n');
+  const children = times.trim().split('\n').pop() ?? '';
+  const match = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/.exec(children);
+  const cpu = match === null ? Number.NaN : (Number(match[1]) * 60 + Number(match[2]) + Number(match[3]) * 60 + Number(match[4])) * 1e6;
+  return { stdout, cpuMicros: cpu };
+}
+
 /** A `Vm*` line of /proc/<pid>/status, in bytes (VmHWM: peak resident set size). */
 export function vmBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -243,4 +264,25 @@ export function machineInfo(loadGenerator: string): MachineInfo {
     loadGenerator,
     pinned: canPin(),
   };
+}
+
+const SPIN = `let best = Infinity;
+for (let r = 0; r < 15; r++) {
+  const t = process.cpuUsage();
+  let x = 0;
+  for (let i = 0; i < 2e7; i++) x = (x * 31 + i) | 0;
+  const u = process.cpuUsage(t);
+  if (r >= 3) best = Math.min(best, (u.user + u.system) / 1000);
+  if (x === 42) console.log('');
+}
+console.log(best.toFixed(1));`;
+
+/**
+ * A yardstick of how fast the server core runs right now: the CPU time (ms) of a fixed integer
+ * loop, the best of 12 runs after a warm-up, pinned to the server core. Neighbours sharing the
+ * physical core make it larger; on this machine it has measured 25–33 ms.
+ */
+export async function calibrate(): Promise<number> {
+  const [file, args] = pinned(SERVER_CORE, process.execPath, ['-e', SPIN]);
+  return Number((await runCommand(file, args, 60_000)).trim());
 }

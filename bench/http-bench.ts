@@ -1,6 +1,8 @@
 // The HTTP benchmark: every contestant in its own server process pinned to the server core,
 // the load generator pinned to the other one, 50 keep-alive connections on 127.0.0.1. Each
-// server is validated first; then rounds, each timing every cell once in a shuffled order.
+// server is validated first. Then rounds: each round is four blocks, one per N in a shuffled order;
+// a block times, in a shuffled order, every cell with that N and raw node:http at N=0, so that the
+// cells a ratio compares are measured seconds apart.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -10,8 +12,9 @@ import {
   describeCommand,
   httpGet,
   log,
+  machineBusyMicros,
   pinned,
-  runCommand,
+  runMeasured,
   shuffled,
   startServer,
   tryExec,
@@ -51,6 +54,8 @@ export interface LoadResult {
   /** Socket errors and timeouts. */
   errors: number;
   non2xx: number;
+  /** CPU time the load generator used, µs. */
+  clientCpuMicros: number;
 }
 
 /** A load generator: wrk from the distribution, or autocannon from the bench's dependencies. */
@@ -74,7 +79,8 @@ export function findLoadGenerator(): LoadGenerator {
       template: describeCommand(file, args).replace(':0/', ':PORT/').replace('-d0s', '-dSECONDSs'),
       async run(port, seconds) {
         const [f, a] = argv(port, seconds);
-        return parseWrk(await runCommand(f, a, (seconds + 30) * 1000));
+        const { stdout, cpuMicros: clientCpuMicros } = await runMeasured(f, a, (seconds + 30) * 1000);
+        return { ...parseWrk(stdout), clientCpuMicros };
       },
     };
   }
@@ -92,10 +98,18 @@ export function findLoadGenerator(): LoadGenerator {
     template: describeCommand(file, args).replace(':0/', ':PORT/').replace('-d 0', '-d SECONDS'),
     async run(port, seconds) {
       const [f, a] = argv(port, seconds);
-      const out = JSON.parse((await runCommand(f, a, (seconds + 30) * 1000)).trim().split('\n').pop() as string);
+      const { stdout, cpuMicros: clientCpuMicros } = await runMeasured(f, a, (seconds + 30) * 1000);
+      const out = JSON.parse(stdout.trim().split('\n').pop() as string);
       const requests = Number(out.requests.total);
       const elapsed = Number(out.duration);
-      return { requests, seconds: elapsed, rps: requests / elapsed, errors: Number(out.errors) + Number(out.timeouts), non2xx: Number(out.non2xx) };
+      return {
+        requests,
+        seconds: elapsed,
+        rps: requests / elapsed,
+        errors: Number(out.errors) + Number(out.timeouts),
+        non2xx: Number(out.non2xx),
+        clientCpuMicros,
+      };
     },
   };
 }
@@ -106,7 +120,7 @@ function tryWrkVersion(): string | null {
   return out !== null && /^wrk /m.test(out) ? out : null;
 }
 
-export function parseWrk(output: string): LoadResult {
+export function parseWrk(output: string): Omit<LoadResult, 'clientCpuMicros'> {
   const total = /(\d+) requests in ([\d.]+)(us|ms|s|m)/.exec(output);
   if (total === null) throw new Error(`Cannot read wrk's output:\n${output}`);
   const unit = { us: 1e-6, ms: 1e-3, s: 1, m: 60 }[total[3] as 'us' | 'ms' | 's' | 'm'];
@@ -139,7 +153,9 @@ export async function validate(port: number, layers: number): Promise<string[]> 
 
 export interface Sample {
   round: number;
-  /** Position in the round's order. */
+  /** The block of the round (its N) this run belongs to: ratios pair runs of one block. */
+  block: number;
+  /** Position in the block's order. */
   position: number;
   rps: number;
   requests: number;
@@ -147,6 +163,15 @@ export interface Sample {
   cpuPerRequest: number;
   errors: number;
   non2xx: number;
+  /**
+   * Cores' worth of CPU that other processes used during the run: the machine's busy time minus
+   * the server's and the load generator's, over the wall time.
+   */
+  interference: number;
+  /** More than {@link HttpResults.maxInterference}: another process was busy during this run. */
+  noisy: boolean;
+  /** 1, or 2 when a noisy first attempt was measured again (right away). */
+  attempt: number;
 }
 
 export interface Cell {
@@ -165,6 +190,10 @@ export interface HttpResults {
   seconds: number;
   warmup: number;
   roundWarmup: number;
+  maxInterference: number;
+  retryBudget: number;
+  /** How many runs were measured a second time. */
+  retries: number;
   cells: Cell[];
   durationSeconds: number;
 }
@@ -176,7 +205,36 @@ export interface HttpOptions {
   warmup: number;
   /** Load, not counted, before each timed run (0: none). */
   roundWarmup: number;
+  /** A run during which other processes used more than this many cores is measured again. */
+  maxInterference: number;
+  /** Seconds of such second attempts allowed in the whole run. */
+  retryBudget: number;
   generator: LoadGenerator;
+}
+
+async function measure(server: ServerProcess, options: HttpOptions, round: number, block: number, position: number, attempt: number): Promise<Sample> {
+  if (options.roundWarmup > 0) await options.generator.run(server.port, options.roundWarmup);
+  const busyBefore = machineBusyMicros();
+  const before = cpuMicros(server.pid);
+  const started = performance.now();
+  const result = await options.generator.run(server.port, options.seconds);
+  const wall = (performance.now() - started) * 1000;
+  const serverCpu = cpuMicros(server.pid) - before;
+  const busy = machineBusyMicros() - busyBefore;
+  const interference = Number.isFinite(result.clientCpuMicros) ? Math.max(0, busy - serverCpu - result.clientCpuMicros) / wall : 0;
+  return {
+    round,
+    block,
+    position,
+    rps: result.rps,
+    requests: result.requests,
+    cpuPerRequest: serverCpu / result.requests,
+    errors: result.errors,
+    non2xx: result.non2xx,
+    interference,
+    noisy: interference > options.maxInterference,
+    attempt,
+  };
 }
 
 /** Runs the whole HTTP benchmark. Servers stay up across rounds (their JIT stays warm). */
@@ -184,6 +242,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
   const started = Date.now();
   const cells: Cell[] = [];
   const servers = new Map<Cell, ServerProcess>();
+  let retries = 0;
   try {
     for (const contestant of CONTESTANTS) {
       for (const layers of contestant.layers) {
@@ -204,30 +263,32 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
         cells.push(cell);
       }
     }
-    log(`http: ${servers.size} servers validated and warmed up; ${options.rounds} rounds × ${options.seconds} s per cell`);
+    log(`http: ${servers.size} servers validated and warmed up; ${options.rounds} rounds of ${LAYERS.length} blocks, ${options.seconds} s per run`);
     const timed = [...servers.keys()];
+    const raw0 = timed.find((c) => c.contestant.key === 'raw' && c.layers === 0);
+    const describe = (cell: Cell, sample: Sample): string =>
+      `http r${sample.round + 1} N=${sample.block}${sample.attempt > 1 ? ' again' : ''} ${cell.contestant.label} N=${cell.layers}: ${sample.rps.toFixed(0)} req/s, ` +
+      `${sample.cpuPerRequest.toFixed(1)} µs CPU/req, others ${sample.interference.toFixed(2)} cores${sample.noisy ? ' (noisy)' : ''}` +
+      `${sample.errors + sample.non2xx > 0 ? ` (${sample.errors} errors, ${sample.non2xx} non-2xx)` : ''}`;
+    let retrySeconds = 0;
     for (let round = 0; round < options.rounds; round++) {
-      const order = shuffled(timed, round + 1);
-      for (const [position, cell] of order.entries()) {
-        const server = servers.get(cell) as ServerProcess;
-        if (options.roundWarmup > 0) await options.generator.run(server.port, options.roundWarmup);
-        const before = cpuMicros(server.pid);
-        const result = await options.generator.run(server.port, options.seconds);
-        const after = cpuMicros(server.pid);
-        const sample: Sample = {
-          round,
-          position,
-          rps: result.rps,
-          requests: result.requests,
-          cpuPerRequest: (after - before) / result.requests,
-          errors: result.errors,
-          non2xx: result.non2xx,
-        };
-        cell.samples.push(sample);
-        log(
-          `http r${round + 1} ${cell.contestant.label} N=${cell.layers}: ${sample.rps.toFixed(0)} req/s, ` +
-            `${sample.cpuPerRequest.toFixed(1)} µs CPU/req${sample.errors + sample.non2xx > 0 ? ` (${sample.errors} errors, ${sample.non2xx} non-2xx)` : ''}`,
-        );
+      for (const block of shuffled(LAYERS, round + 101)) {
+        const members = timed.filter((c) => c.layers === block || (c === raw0 && block !== 0));
+        for (const [position, cell] of shuffled(members, round * 10 + block + 1).entries()) {
+          const server = servers.get(cell) as ServerProcess;
+          let sample = await measure(server, options, round, block, position, 1);
+          log(describe(cell, sample));
+          // A run disturbed by another process is measured once more, within the retry budget;
+          // the quieter of the two is kept.
+          if (sample.noisy && retrySeconds + options.seconds <= options.retryBudget) {
+            retrySeconds += options.seconds + options.roundWarmup;
+            retries++;
+            const again = await measure(server, options, round, block, position, 2);
+            log(describe(cell, again));
+            if (again.interference < sample.interference) sample = again;
+          }
+          cell.samples.push(sample);
+        }
       }
     }
     for (const [cell, server] of servers) cell.peakRss = vmBytes(server.pid, 'VmHWM');
@@ -241,6 +302,9 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
     seconds: options.seconds,
     warmup: options.warmup,
     roundWarmup: options.roundWarmup,
+    maxInterference: options.maxInterference,
+    retryBudget: options.retryBudget,
+    retries,
     cells,
     durationSeconds: (Date.now() - started) / 1000,
   };

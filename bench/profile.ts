@@ -81,6 +81,9 @@ function categorize(frame: CallFrame): string {
   if (/^node:(net|internal\/net|internal\/stream_base|internal\/dtrace)/.test(url)) return 'node:net / sockets (JS)';
   if (/^node:internal\/process\/task_queues|^node:internal\/async_hooks|^node:internal\/timers|^node:timers/.test(url)) return 'node: microtasks, timers, async hooks (JS)';
   if (url.startsWith('node:')) return 'other node: internals (JS)';
+  if (url === '' && /^(writev|writeUtf8String|writeLatin1String|writeAsciiString|writeBuffer)$/.test(functionName)) {
+    return "socket writes (the write/writev system calls: the kernel's loopback TCP work)";
+  }
   if (url === '') return 'native functions (V8 builtins, regexps, bindings)';
   return 'other';
 }

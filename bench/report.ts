@@ -1,7 +1,7 @@
 // Turns the results into bench/RESULTS.md and the chart bench/cpu-per-request.svg.
 import type { MachineInfo } from './common.js';
 import { median } from './common.js';
-import { CONNECTIONS, CONTESTANTS, LAYERS, type Cell, type HttpResults } from './http-bench.js';
+import { CONNECTIONS, CONTESTANTS, LAYERS, type Cell, type HttpResults, type Sample } from './http-bench.js';
 import type { MicroResults, MicroSeries } from './micro-bench.js';
 import type { ProfileResults } from './profile.js';
 import { CHUNK, STREAM_LAYERS, type StreamResults, type StreamRun } from './stream-bench.js';
@@ -16,6 +16,8 @@ export interface SuiteResults {
   stream?: StreamResults;
   profile?: ProfileResults;
   notes: string[];
+  /** The calibration loop's CPU time (ms) before and after the suite. */
+  calibration: number[];
 }
 
 const COLORS: Record<string, string> = {
@@ -39,17 +41,27 @@ function cellOf(http: HttpResults, key: string, layers: number): Cell | undefine
   return http.cells.find((c) => c.contestant.key === key && c.layers === layers && c.samples.length > 0);
 }
 
-function medianCpu(cell: Cell | undefined): number {
-  return cell === undefined ? Number.NaN : median(cell.samples.map((s) => s.cpuPerRequest));
+/** The quiet runs of a cell (no other process busy), or all of them when none was quiet. */
+function usable(cell: Cell): Sample[] {
+  const quiet = cell.samples.filter((s) => !s.noisy);
+  return quiet.length > 0 ? quiet : cell.samples;
 }
 
-/** Per round, a's CPU per request over b's; the median of those ratios and each one. */
+function medianCpu(cell: Cell | undefined): number {
+  return cell === undefined ? Number.NaN : median(usable(cell).map((s) => s.cpuPerRequest));
+}
+
+/**
+ * Per round, a's CPU per request over b's: the median of those ratios and each one. Only rounds
+ * where both runs were quiet count, unless there is no such round.
+ */
 function roundRatios(a: Cell | undefined, b: Cell | undefined): { median: number; perRound: number[] } {
   if (a === undefined || b === undefined) return { median: Number.NaN, perRound: [] };
-  const perRound = a.samples.map((s) => {
-    const other = b.samples.find((t) => t.round === s.round);
-    return other === undefined ? Number.NaN : s.cpuPerRequest / other.cpuPerRequest;
-  });
+  const pairs = a.samples
+    .map((s) => [s, b.samples.find((t) => t.round === s.round && t.block === s.block)] as const)
+    .filter((pair): pair is readonly [Sample, Sample] => pair[1] !== undefined);
+  const quiet = pairs.filter(([x, y]) => !x.noisy && !y.noisy);
+  const perRound = (quiet.length > 0 ? quiet : pairs).map(([x, y]) => x.cpuPerRequest / y.cpuPerRequest);
   return { median: median(perRound), perRound };
 }
 
@@ -256,9 +268,14 @@ function httpSections(http: HttpResults): string[] {
     '## HTTP: server CPU per request',
     '',
     `\`GET /\` answering \`{"message":"hello"}\`; every layer adds one response header. Each server is validated, then warmed up for ${http.warmup} s (not counted); ` +
-      `then ${http.rounds} rounds time every cell for ${http.seconds} s${http.roundWarmup > 0 ? ` (after ${http.roundWarmup} s more warm-up)` : ''}, in a different shuffled order each round, all servers up for the whole run. ` +
+      `then ${http.rounds} rounds time every cell for ${http.seconds} s${http.roundWarmup > 0 ? ` (after ${http.roundWarmup} s more warm-up)` : ''}. A round is ${LAYERS.length} blocks, one per N in a shuffled order; ` +
+      'a block times every cell with that N and raw node:http at N=0, in a shuffled order, so the runs a ratio compares are seconds apart (raw node:http at N=0 is timed once per block). All servers stay up for the whole run. ' +
       'Server CPU is utime + stime of the server process (all its threads) from `/proc/<pid>/stat` before and after the timed run, ' +
-      'divided by the requests the load generator completed. Median of the rounds, (lowest–highest).',
+      'divided by the requests the load generator completed. Median of the rounds, (lowest–highest). ' +
+      `A run is *noisy* when other processes (this machine is shared) used more than ${http.maxInterference} cores during it: the machine's busy time from \`/proc/stat\` minus the server's and the load generator's. ` +
+      `A noisy run is measured again right away (${http.retries} second attempts, within a budget of ${http.retryBudget} s) and the quieter attempt is kept; ` +
+      `medians and ratios use the quiet runs only, where a cell (or, for a ratio, a round) has any. ` +
+      `${http.cells.reduce((n, c) => n + c.samples.filter((x) => !x.noisy).length, 0)} of ${http.cells.reduce((n, c) => n + c.samples.length, 0)} kept runs were quiet; a cell marked [k/n quiet] had noisy ones.`,
     '',
     '![server CPU µs per request against N](cpu-per-request.svg)',
     '',
@@ -273,8 +290,9 @@ function httpSections(http: HttpResults): string[] {
           const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
           if (cell === undefined) return '';
           if (cell.problems.length > 0) return `invalid: ${cell.problems.join('; ')}`;
-          const values = cell.samples.map((s) => s.cpuPerRequest);
-          return `${fmt(median(values), 1)} µs${range(values, 1)}`;
+          const values = usable(cell).map((s) => s.cpuPerRequest);
+          const quiet = cell.samples.filter((s) => !s.noisy).length;
+          return `${fmt(median(values), 1)} µs${range(values, 1)}${quiet < cell.samples.length ? ` [${quiet}/${cell.samples.length} quiet]` : ''}`;
         }),
       ]),
     ),
@@ -291,7 +309,7 @@ function httpSections(http: HttpResults): string[] {
         ...LAYERS.map((n) => {
           const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
           if (cell === undefined || cell.samples.length === 0) return '';
-          const values = cell.samples.map((s) => s.rps);
+          const values = usable(cell).map((s) => s.rps);
           return `${fmtInt(median(values))}${values.length > 1 ? ` (${fmtInt(Math.min(...values))}–${fmtInt(Math.max(...values))})` : ''}`;
         }),
       ]),
@@ -304,7 +322,7 @@ function httpSections(http: HttpResults): string[] {
   out.push(
     '### Ratios within each round',
     '',
-    'Server CPU per request of stackware over the other cell, computed inside each round (both cells measured minutes apart at most), then the median over rounds.',
+    'Server CPU per request of stackware over the other cell, computed inside each block of each round (both runs seconds apart), then the median over the rounds where both runs were quiet; in parentheses, each of those rounds.',
     '',
     table(
       ['N', 'stackware / raw N=0', 'stackware / raw, body as bytes, N=0', 'stackware / Fastify', 'stackware / Hono', 'stackware / Koa', 'stackware / Express', "app.middleware('http') / raw N=0"],
@@ -312,7 +330,7 @@ function httpSections(http: HttpResults): string[] {
         const sw = cellOf(http, 'stackware', n);
         const cellRatio = (b: Cell | undefined, a = sw): string => {
           const r = roundRatios(a, b);
-          return `${fmt(r.median, 3)} (${r.perRound.map((v) => fmt(v, 2)).join(', ')})`;
+          return r.perRound.length === 0 ? '—' : `${fmt(r.median, 3)} (${r.perRound.map((v) => fmt(v, 2)).join(', ')})`;
         };
         return [String(n), cellRatio(raw0), cellRatio(cellOf(http, 'raw-bytes', 0)), cellRatio(cellOf(http, 'fastify', n)), cellRatio(cellOf(http, 'hono', n)), cellRatio(cellOf(http, 'koa', n)), cellRatio(cellOf(http, 'express', n)), cellRatio(raw0, cellOf(http, 'stackware-fn', n))];
       }),
@@ -449,11 +467,16 @@ export function renderMarkdown(results: SuiteResults, analysis: string[]): strin
         ['load generator', m.loadGenerator],
         ['pinning', m.pinned ? 'servers `taskset -c 1`, load generator and clients `taskset -c 0`' : '**none** (taskset missing or a single core): numbers are less reliable'],
         ['load average at start', m.loadAverage],
+        [
+          'calibration loop (before / after)',
+          `${results.calibration.map((c) => `${fmt(c, 1)} ms`).join(' / ')} of CPU for a fixed integer loop on the server core (25–33 ms in the runs made so far; more means neighbours share the physical core)`,
+        ],
       ],
     ),
     '',
     'A shared virtual machine: neighbours take CPU time and cache at random moments. Throughput moves with them; CPU time per request ' +
-      'moves much less, which is why the targets are judged on it, as ratios between cells of the same round.',
+      'moves less but still moves (raw node:http has measured 26 to 90 µs per request on this machine), which is why the targets are judged on it, ' +
+      'as ratios between runs of the same block, and why [README.md](README.md#findings-from-building-the-suite-hand-written-november-2026) gives the spread over five full runs.',
     '',
     '## Commands',
     '',
@@ -510,6 +533,7 @@ export function summaryLines(results: SuiteResults): string[] {
           .join('; ') +
         '.',
     );
+    const twins = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'stackware-fn', 0));
     const r0 = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'raw', 0)).median;
     const r10 = roundRatios(cellOf(http, 'stackware', 10), cellOf(http, 'raw', 0)).median;
     const raw10 = roundRatios(cellOf(http, 'raw', 10), cellOf(http, 'raw', 0)).median;
@@ -519,6 +543,8 @@ export function summaryLines(results: SuiteResults): string[] {
       `- stackware (class) costs ${fmt(r0, 2)} × raw node:http at N=0 and ${fmt(r10, 2)} × at N=10 (ratios within rounds). ` +
         `For scale: raw node:http itself costs ${fmt(raw10, 2)} × when it sets the same 10 headers inline, and ${fmt(bytes, 2)} × when it sends the body as a ` +
         `\`Uint8Array\` from \`TextEncoder\` (how stackware holds a body) instead of a string; stackware at N=0 is ${fmt(swBytes, 2)} × that bytes-body floor.`,
+      `- How much to trust a ratio: at N=0 the two stackware rows run the same code, yet their CPU per request differs by a median ${fmt(Math.abs(twins.median - 1) * 100, 0)} % ` +
+        `(rounds: ${twins.perRound.map((v) => fmt(v, 2)).join(', ')}). Differences of that size between cells are within this run's noise.`,
     );
   }
   if (results.micro) {
@@ -546,7 +572,8 @@ export function summaryLines(results: SuiteResults): string[] {
     out.push(
       `- Profile of stackware N=10 (self time): ${fmt(share('stackware') * 100, 0)} % in stackware's own code, ` +
         `${fmt((share('node:http') + share('node:net')) * 100, 0)} % in node:http/net/streams JS, ${fmt(share('garbage') * 100, 0)} % in the garbage collector, ` +
-        `${fmt(share('V8 and native') * 100, 0)} % in unattributed V8/native code (syscalls, promise and microtask machinery), ${fmt(share('native functions') * 100, 0)} % in native builtins. ` +
+        `${fmt(share('socket writes') * 100, 0)} % in the socket write system calls, ` +
+        `${fmt(share('V8 and native') * 100, 0)} % in unattributed V8/native code, ${fmt(share('native functions') * 100, 0)} % in other native builtins (microtask runs, text encoding, regexps). ` +
         `Heaviest stackware functions: ${p.top.filter((e) => e.category.startsWith('stackware')).slice(0, 5).map((e) => `\`${e.name}\` (${e.location}, ${fmt(e.share * 100, 1)} %)`).join(', ') || 'none in the top 20'}.`,
     );
   }

@@ -7,13 +7,15 @@
 //   5. one CPU profile of the stackware N=10 server;
 //   6. writes bench/RESULTS.md and bench/cpu-per-request.svg.
 //
-// Environment: BENCH_ROUNDS (5), BENCH_SECONDS (2: one timed run), BENCH_WARMUP (2: once per
-// server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_PARTS (http,micro,stream,profile),
-// BENCH_QUICK=1 for a short smoke run written to RESULTS.quick.md.
+// Environment: BENCH_ROUNDS (8), BENCH_SECONDS (1: one timed run), BENCH_WARMUP (2: once per
+// server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_MAX_INTERFERENCE (0.25 cores),
+// BENCH_RETRY_BUDGET (40 s), BENCH_PARTS (http,micro,stream,profile), BENCH_QUICK=1 for a short
+// smoke run written to RESULTS.quick.md, BENCH_RENDER=1 to rewrite RESULTS.md and the chart from
+// the recorded results.json without measuring anything.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, ROOT_DIR, canPin, log, machineInfo } from './common.js';
+import { BENCH_DIR, ROOT_DIR, calibrate, canPin, log, machineInfo } from './common.js';
 import { findLoadGenerator, runHttpBench } from './http-bench.js';
 import { runMicroBench } from './micro-bench.js';
 import { runProfile } from './profile.js';
@@ -25,16 +27,35 @@ const num = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
   return process.env[name] !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 };
-const rounds = num('BENCH_ROUNDS', quick ? 1 : 5);
-const seconds = num('BENCH_SECONDS', quick ? 1 : 2);
+const rounds = num('BENCH_ROUNDS', quick ? 1 : 8);
+const seconds = num('BENCH_SECONDS', 1);
 const warmup = num('BENCH_WARMUP', quick ? 1 : 2);
 const roundWarmup = process.env.BENCH_ROUND_WARMUP === undefined ? 0 : num('BENCH_ROUND_WARMUP', 0);
+const maxInterference = num('BENCH_MAX_INTERFERENCE', 0.25);
+const retryBudget = process.env.BENCH_RETRY_BUDGET === '0' ? 0 : num('BENCH_RETRY_BUDGET', quick ? 10 : 40);
 const parts = new Set((process.env.BENCH_PARTS ?? 'http,micro,stream,profile').split(',').map((p) => p.trim()));
 const suffix = quick ? '.quick' : '';
 const resultsFile = join(BENCH_DIR, `RESULTS${suffix}.md`);
 const svgFile = join(BENCH_DIR, `cpu-per-request${suffix}.svg`);
 
+const dataFile = join(BENCH_DIR, `results${suffix}.json`);
+
+/** Writes RESULTS.md and the chart from a results object (a fresh run, or results.json). */
+function render(results: SuiteResults): void {
+  if (results.http) writeFileSync(svgFile, renderSvg(results.http));
+  writeFileSync(resultsFile, renderMarkdown(results, summaryLines(results)));
+  const summary = targetSummary(results);
+  process.stdout.write(`\n${summary.lines.join('\n')}\n\n`);
+  log(`wrote ${resultsFile}${results.http ? ` and ${svgFile}` : ''}: ${summary.passed} targets pass, ${summary.failed} fail`);
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_RENDER === '1') {
+    // Only re-render the recorded run (after a change to report.ts); measures nothing.
+    const saved = JSON.parse(readFileSync(dataFile, 'utf8')) as SuiteResults;
+    render({ ...saved, date: new Date(saved.date) });
+    return;
+  }
   const started = Date.now();
   if (!existsSync(join(BENCH_DIR, 'node_modules', 'fastify'))) {
     throw new Error("The bench's dependencies are missing: run `npm --prefix bench ci` (or `npm run bench`, which does it)");
@@ -53,6 +74,7 @@ async function main(): Promise<void> {
       `load: \`${generator.template}\` (SECONDS = ${warmup} once per server as a warm-up${roundWarmup > 0 ? `, ${roundWarmup} before each timed run` : ''}, then ${seconds} per timed run)`,
     ],
     notes: [],
+    calibration: [],
   };
   if (generator.name !== 'wrk') {
     results.notes.push(
@@ -61,8 +83,10 @@ async function main(): Promise<void> {
     );
   }
 
+  results.calibration = [await calibrate()];
+  log(`calibration loop: ${results.calibration[0]} ms CPU`);
   if (parts.has('http')) {
-    results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, generator });
+    results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, maxInterference, retryBudget, generator });
     log(`http done in ${results.http.durationSeconds.toFixed(0)} s`);
   }
   if (parts.has('micro')) {
@@ -77,7 +101,7 @@ async function main(): Promise<void> {
   if (parts.has('stream')) {
     results.stream = await runStreamBench({
       bytes: quick ? 2 ** 26 : 2 ** 30,
-      rounds: quick ? 1 : 2,
+      rounds: quick ? 1 : 3,
       slowRate: 4 * 2 ** 20,
       slowSeconds: quick ? 1 : 3,
     });
@@ -89,12 +113,12 @@ async function main(): Promise<void> {
     results.commands.push(`profile: \`${results.profile.command}\` under \`${results.profile.loadCommand}\`, then SIGTERM`);
   }
 
+  results.calibration.push(await calibrate());
+  log(`calibration loop: ${results.calibration[1]} ms CPU`);
   results.durationSeconds = (Date.now() - started) / 1000;
-  if (results.http) writeFileSync(svgFile, renderSvg(results.http));
-  writeFileSync(resultsFile, renderMarkdown(results, summaryLines(results)));
-  const summary = targetSummary(results);
-  process.stdout.write(`\n${summary.lines.join('\n')}\n\n`);
-  log(`wrote ${resultsFile}${results.http ? ` and ${svgFile}` : ''} in ${(results.durationSeconds / 60).toFixed(1)} min: ${summary.passed} targets pass, ${summary.failed} fail`);
+  writeFileSync(dataFile, `${JSON.stringify(results, null, 1)}\n`);
+  render(results);
+  log(`the suite took ${(results.durationSeconds / 60).toFixed(1)} min; every sample is in ${dataFile}`);
 }
 
 main().catch((error: unknown) => {

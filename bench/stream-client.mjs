@@ -46,19 +46,23 @@ const req = get(url, (res) => {
     return;
   }
   let stopping = false;
+  let resumeTimer;
   res.on('data', (chunk) => {
     bytes += chunk.length;
     const ahead = (bytes / rate) * 1000 - elapsed();
     if (ahead > 1 && !stopping) {
       res.pause();
-      setTimeout(() => res.resume(), ahead);
+      resumeTimer = setTimeout(() => res.resume(), ahead);
     }
   });
   res.on('end', () => finish({ complete: true }));
   setTimeout(async () => {
     stopping = true;
+    clearTimeout(resumeTimer);
     res.pause();
+    const received = bytes;
     const stats = await getJSON(new URL('/stats', url));
+    bytes = received;
     finish({ complete: false, stats });
     req.destroy();
     setTimeout(() => process.exit(0), 50);
