@@ -63,8 +63,10 @@ export class Response {
   mediaType: string | null;
   /** Tasks to run once the response has been completely sent, if any. */
   background: BackgroundTasks | undefined;
-  /** The fixed body, as bytes; empty for a streaming response. */
-  body: Uint8Array = EMPTY;
+  // The fixed body is kept as the text it was rendered from until someone asks for bytes: the
+  // node adapter then hands the string to `res.end`, which skips one encode-and-copy per response.
+  private fixedBytes: Uint8Array = EMPTY;
+  private fixedText: string | null = null;
   /** The streaming body, or null when the body is fixed. */
   bodyIterator: AsyncIterable<BodyChunk> | null = null;
   /**
@@ -78,22 +80,55 @@ export class Response {
     this.headers = new Headers(init.headers);
     this.mediaType = init.mediaType ?? (this.constructor as typeof Response).mediaType;
     this.background = init.background;
-    this.body = this.render(content);
+    this.storeBody(this.render(content));
     this.initHeaders(true);
   }
 
-  /** Turns content into bytes; subclasses override it (JSON, for one). */
-  protected render(content: unknown): Uint8Array {
+  /** The fixed body, as bytes; empty for a streaming response. Setting it does not change `content-length` (see {@link Response.setBody}). */
+  get body(): Uint8Array {
+    if (this.fixedText !== null) {
+      this.fixedBytes = Buffer.from(this.fixedText, 'utf8');
+      this.fixedText = null;
+    }
+    return this.fixedBytes;
+  }
+
+  /** Replaces the fixed body; `content-length` is left as it was (see {@link Response.setBody}). */
+  set body(bytes: Uint8Array) {
+    this.fixedBytes = bytes;
+    this.fixedText = null;
+  }
+
+  /** @internal The fixed body as text, when it was rendered from text and never read as bytes. */
+  get bodyText(): string | null {
+    return this.fixedText;
+  }
+
+  /** Turns content into the fixed body (text or bytes); subclasses override it (JSON, for one). */
+  protected render(content: unknown): BodyChunk {
     if (content === undefined || content === null) return EMPTY;
-    if (typeof content === 'string') return encoder.encode(content);
-    if (content instanceof Uint8Array) return content;
+    if (typeof content === 'string' || content instanceof Uint8Array) return content;
     throw new TypeError(`${this.constructor.name} content must be a string or a Uint8Array, got ${typeof content}`);
+  }
+
+  private storeBody(content: BodyChunk): void {
+    if (typeof content === 'string') {
+      this.fixedText = content;
+      this.fixedBytes = EMPTY;
+    } else {
+      this.body = content;
+    }
+  }
+
+  /** The fixed body's size in bytes, without encoding text to find it out. */
+  private bodyLength(): number {
+    return this.fixedText !== null ? Buffer.byteLength(this.fixedText, 'utf8') : this.fixedBytes.byteLength;
   }
 
   /** Sets `content-length` (for a fixed body) and `content-type`, unless given. */
   protected initHeaders(fixedLength: boolean): void {
     if (fixedLength && !this.headers.has('content-length') && !bodyless(this.statusCode)) {
-      this.headers.set('content-length', String(this.body.byteLength));
+      this.headers.set('content-length', String(this.bodyLength()));
     }
     if (this.mediaType !== null && !this.headers.has('content-type')) {
       const charset = this.mediaType.startsWith('text/') && !this.mediaType.includes('charset=') ? '; charset=utf-8' : '';
@@ -103,9 +138,9 @@ export class Response {
 
   /** Replaces the body with fixed bytes (or text) and updates `content-length`. */
   setBody(content: BodyChunk): void {
-    this.body = typeof content === 'string' ? encoder.encode(content) : content;
+    this.storeBody(content);
     this.bodyIterator = null;
-    if (!bodyless(this.statusCode)) this.headers.set('content-length', String(this.body.byteLength));
+    if (!bodyless(this.statusCode)) this.headers.set('content-length', String(this.bodyLength()));
   }
 
   /**
@@ -123,6 +158,7 @@ export class Response {
 
   /** The whole body decoded as UTF-8 (see {@link Response.bytes}). */
   async text(): Promise<string> {
+    if (this.bodyIterator === null && this.fixedText !== null) return this.fixedText;
     return new TextDecoder().decode(await this.bytes());
   }
 
@@ -151,8 +187,8 @@ export class HTMLResponse extends Response {
 export class JSONResponse extends Response {
   static override readonly mediaType: string | null = 'application/json';
 
-  protected override render(content: unknown): Uint8Array {
-    return encoder.encode(JSON.stringify(content) ?? 'null');
+  protected override render(content: unknown): BodyChunk {
+    return JSON.stringify(content) ?? 'null';
   }
 }
 

@@ -126,3 +126,18 @@ describe('responses', () => {
     expect(() => new FileResponse('/definitely/not/here.txt')).toThrow(/ENOENT/);
   });
 });
+
+describe('Response fixed bodies', () => {
+  it('keeps rendered text until the bytes are asked for, with content-length counted in bytes', async () => {
+    const response = new JSONResponse({ word: 'héllo ☃' });
+    const expected = JSON.stringify({ word: 'héllo ☃' });
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(expected)));
+    expect(response.bodyText).toBe(expected);
+    expect(await response.text()).toBe(expected);
+    expect(Buffer.from(response.body).toString('utf8')).toBe(expected);
+    expect(response.bodyText).toBeNull();
+    response.setBody('ünïcode');
+    expect(response.headers.get('content-length')).toBe('9');
+    expect(Buffer.from(response.body).toString('utf8')).toBe('ünïcode');
+  });
+});

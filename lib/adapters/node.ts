@@ -147,7 +147,7 @@ function send(res: ServerResponse, request: Request, response: Response, logger:
     res.end();
     discardBody(response);
   } else if (response.bodyIterator === null) {
-    res.end(response.body);
+    res.end(response.bodyText ?? response.body);
   } else {
     void writeStream(res, response, logger);
   }
