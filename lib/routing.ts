@@ -226,11 +226,13 @@ export class Router implements HTTPApp {
     const candidates = (this.staticTable ??= this.buildStaticTable()).get(routePath) ?? this.routes;
     let partial: BaseRoute | undefined;
     let allowed: Set<string> | undefined;
+    // A route writes parameters only when its path matched, so one object serves every miss.
+    let params: Record<string, unknown> = {};
     for (const route of candidates) {
-      const params: Record<string, unknown> = {};
       const match = route.matches(routePath, method, params);
       if (match === Match.Full) return this.enter(route, request, params);
       if (match === Match.Partial) {
+        params = {};
         partial ??= route;
         allowed ??= new Set();
         for (const m of route.methods ?? []) allowed.add(m);
@@ -256,7 +258,7 @@ export class Router implements HTTPApp {
       delete params[MOUNT_PREFIX];
       request.rootPath += prefix as string;
     }
-    if (!isEmpty(params)) request.pathParams = { ...request.pathParams, ...params };
+    if (!isEmpty(params)) request.pathParams = isEmpty(request.pathParams) ? params : { ...request.pathParams, ...params };
     return route.handle(request);
   }
 
