@@ -49,3 +49,14 @@ export function serve(server) {
     });
   });
 }
+
+/** The layer every stackware contestant stacks: awaits the rest, then sets `x-mw-<i>` (options `{ i }`). */
+export function addHeaderLayer(BaseHTTPMiddleware) {
+  return class AddHeader extends BaseHTTPMiddleware {
+    async dispatch(request, callNext) {
+      const r = await callNext(request);
+      r.headers.set('x-mw-' + this.options.i, '1');
+      return r;
+    }
+  };
+}

@@ -1,19 +1,13 @@
 // stackware: N BaseHTTPMiddleware layers (--style=class), or N `app.middleware('http')`
 // functions (--style=fn), each adding one header on the way out, served by node:http.
 import { createServer } from 'node:http';
-import { layers, option, serve, stackware } from './harness.mjs';
+import { addHeaderLayer, layers, option, serve, stackware } from './harness.mjs';
 
 const { Application, BaseHTTPMiddleware } = stackware();
 const n = layers();
 const style = option('style', 'class');
 
-class AddHeader extends BaseHTTPMiddleware {
-  async dispatch(request, callNext) {
-    const r = await callNext(request);
-    r.headers.set('x-mw-' + this.options.i, '1');
-    return r;
-  }
-}
+const AddHeader = addHeaderLayer(BaseHTTPMiddleware);
 
 const app = new Application();
 for (let i = 0; i < n; i++) {

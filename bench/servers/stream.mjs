@@ -5,7 +5,7 @@
 // right after each res.write (the bytes held in user space by the response and its socket).
 import { createServer } from 'node:http';
 import { Readable, pipeline } from 'node:stream';
-import { layers, option, serve, stackware } from './harness.mjs';
+import { addHeaderLayer, layers, option, serve, stackware } from './harness.mjs';
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 const style = option('style', 'raw');
@@ -47,13 +47,7 @@ if (style === 'raw') {
   };
 } else if (style === 'stackware') {
   const { Application, BaseHTTPMiddleware, StreamingResponse } = stackware();
-  class AddHeader extends BaseHTTPMiddleware {
-    async dispatch(request, callNext) {
-      const r = await callNext(request);
-      r.headers.set('x-mw-' + this.options.i, '1');
-      return r;
-    }
-  }
+  const AddHeader = addHeaderLayer(BaseHTTPMiddleware);
   const app = new Application();
   for (let i = 0; i < n; i++) app.addMiddleware(AddHeader, { i });
   app.get('/stream', (request) => new StreamingResponse(body(bytesOf(request.url.href)), { mediaType: 'application/octet-stream' }));
