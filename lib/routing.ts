@@ -3,6 +3,7 @@ import type { HTTPApp, MiddlewareSpec } from './middleware/base';
 import type { Request } from './requests';
 import { JSONResponse, RedirectResponse, Response } from './responses';
 import { compilePath, type CompiledPath } from './paths';
+import type { ExitStack } from './dependencies';
 
 /**
  * A route handler: a `Response` is sent as it is; any other value is sent as JSON (200).
@@ -56,23 +57,54 @@ function toResponse(value: unknown): Response {
   return value instanceof Response ? value : new JSONResponse(value);
 }
 
-/** Calls an endpoint and turns what it returns into a `Response`. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
+  );
+}
+
+/**
+ * Calls an endpoint and turns what it returns into a `Response`. A synchronous endpoint with no
+ * function-scoped dependencies is answered without a trip through the microtask queue.
+ */
 class EndpointApp implements HTTPApp {
   constructor(private readonly endpoint: Endpoint) {}
 
-  async handle(request: Request): Promise<Response> {
+  handle(request: Request): Promise<Response> {
     let value: unknown;
     try {
-      value = await this.endpoint(request);
+      value = this.endpoint(request);
     } catch (error) {
-      request.endpointError = error;
-      throw request.functionExits ? await request.functionExits.unwind(error, ignore) : error;
+      return this.failed(request, error);
     }
-    if (request.functionExits) {
-      const raised = await request.functionExits.unwind(undefined, ignore);
-      if (raised !== undefined) throw raised;
+    if (isPromiseLike(value)) {
+      return Promise.resolve(value).then(
+        (resolved) => this.succeeded(request, resolved),
+        (error: unknown) => this.failed(request, error),
+      );
     }
+    return this.succeeded(request, value);
+  }
+
+  private succeeded(request: Request, value: unknown): Promise<Response> {
+    if (request.functionExits !== undefined) return this.unwindThenRespond(request, value);
+    try {
+      return Promise.resolve(toResponse(value));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private async unwindThenRespond(request: Request, value: unknown): Promise<Response> {
+    const raised = await (request.functionExits as ExitStack).unwind(undefined, ignore);
+    if (raised !== undefined) throw raised;
     return toResponse(value);
+  }
+
+  private async failed(request: Request, error: unknown): Promise<Response> {
+    request.endpointError = error;
+    throw request.functionExits ? await request.functionExits.unwind(error, ignore) : error;
   }
 }
 

@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
 import { HTTPException, Headers, compilePath, parseCookies, serializeCookie, type Request } from 'stackware';
 import { fakeRequest } from './helpers';
@@ -44,6 +45,36 @@ describe('property-based checks', () => {
       fc.property(name, fc.string({ unit: 'binary' }), fc.constantFrom('\r', '\n', '\0'), fc.string({ unit: 'binary' }), (n, before, bad, after) => {
         expect(() => new Headers().set(n, before + bad + after)).toThrow(TypeError);
       }),
+    );
+  });
+
+  it('headers: a value is accepted exactly when node:http would accept it, short or long', () => {
+    const nodeAccepts = (value: string): boolean => {
+      try {
+        validateHeaderValue('x', value);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Mostly characters Node accepts, so that a single bad one decides the answer.
+    const char = fc.oneof(
+      { weight: 30, arbitrary: fc.integer({ min: 0x20, max: 0xff }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1ff }) },
+      { weight: 1, arbitrary: fc.constantFrom(0x09, 0x7f, 0x100, 0x2028, 0xd800) },
+    );
+    const value = fc.string({ unit: char.map((c) => String.fromCharCode(c)), maxLength: 90 });
+    fc.assert(
+      fc.property(value, (v) => {
+        let accepted = true;
+        try {
+          new Headers().set('x', v);
+        } catch {
+          accepted = false;
+        }
+        expect(accepted).toBe(nodeAccepts(v));
+      }),
+      { numRuns: 2000 },
     );
   });
 

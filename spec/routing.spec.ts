@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { Application, Mount, PlainTextResponse, Route, Router, compilePath } from 'stackware';
+import { Application, HTTPException, Mount, PlainTextResponse, Route, Router, compilePath } from 'stackware';
+import { recordingLogger } from './helpers';
 
 function appWith(setup: (app: Application) => void): Application {
   const app = new Application();
@@ -135,6 +136,41 @@ describe('routing', () => {
     await client.get('/string').expect('"text"');
     await client.get('/number').expect('7');
     await client.get('/nothing').expect('null');
+  });
+
+  it('answers the same whether an endpoint returns, throws, resolves or rejects, synchronously or not', async () => {
+    const thenable = (value: unknown) => ({ then: (resolve: (v: unknown) => void) => resolve(value) });
+    const logger = recordingLogger();
+    const app = new Application({ logger });
+    ((a: Application) => {
+      a.get('/sync-throw-http', () => {
+        throw new HTTPException(418, 'teapot');
+      });
+      a.get('/async-throw-http', async () => {
+        throw new HTTPException(418, 'teapot');
+      });
+      a.get('/sync-throw', () => {
+        throw new Error('boom');
+      });
+      a.get('/async-throw', async () => {
+        throw new Error('boom');
+      });
+      a.get('/unserializable', () => ({ big: BigInt(1) }));
+      a.get('/thenable', () => thenable({ from: 'thenable' }));
+      a.get('/response-promise', () => Promise.resolve(new PlainTextResponse('later')));
+    })(app);
+    const client = request(app.callback());
+    for (const path of ['/sync-throw-http', '/async-throw-http']) await client.get(path).expect(418).expect({ detail: 'teapot' });
+    for (const path of ['/sync-throw', '/async-throw', '/unserializable']) await client.get(path).expect(500).expect('Internal Server Error');
+    await client.get('/thenable').expect(200).expect({ from: 'thenable' });
+    await client.get('/response-promise').expect(200).expect('later');
+    expect(logger.errors.map((e) => (e.error as Error).name)).toEqual(['Error', 'Error', 'TypeError']);
+  });
+
+  it('does not treat a Response as a promise (it has no then)', async () => {
+    const response = new PlainTextResponse('x');
+    expect(await Promise.resolve(response)).toBe(response);
+    expect((response as unknown as { then?: unknown }).then).toBeUndefined();
   });
 
   it('takes routes from the routes option', async () => {

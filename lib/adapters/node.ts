@@ -164,35 +164,38 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
   res.end('Internal Server Error');
 }
 
-/** An `HTTPException` that escaped a bare `HTTPApp` (a Router, say) still gets its response. */
-function toResponse(request: Request, error: unknown): Response | Promise<Response> {
-  if (error instanceof HTTPException) return httpExceptionResponse(request, error);
-  throw error;
-}
-
 /**
  * Serves `app` on Node's `http` server: `http.createServer(createRequestListener(app))`. With
  * `inFlight`, each request is counted until its response and background work are done.
  */
 export function createRequestListener(app: RequestApp, logger: ErrorLogger = console, inFlight?: InFlight): RequestListener {
+  const respond = (res: ServerResponse, request: Request, response: Response): void => {
+    whenDone(res, request, response, logger, inFlight);
+    try {
+      send(res, request, response, logger, inFlight);
+    } catch (error) {
+      sendFallback500(res, error, logger);
+    }
+  };
+  const fail = (res: ServerResponse, request: Request, error: unknown): void => {
+    whenDone(res, request, undefined, logger, inFlight);
+    sendFallback500(res, error, logger);
+  };
   return (req, res) => {
     inFlight?.begin();
     const request = new Request(new NodeRequestSource(req, res), app);
-    callApp(app, request)
-      .catch((error: unknown) => toResponse(request, error))
-      .then(
-        (response) => {
-          whenDone(res, request, response, logger, inFlight);
-          try {
-            send(res, request, response, logger, inFlight);
-          } catch (error) {
-            sendFallback500(res, error, logger);
-          }
-        },
-        (error: unknown) => {
-          whenDone(res, request, undefined, logger, inFlight);
-          sendFallback500(res, error, logger);
-        },
-      );
+    callApp(app, request).then(
+      (response) => respond(res, request, response),
+      (error: unknown) => {
+        // An `HTTPException` that escaped a bare `HTTPApp` (a Router, say) still gets its response.
+        if (!(error instanceof HTTPException)) return fail(res, request, error);
+        Promise.resolve()
+          .then(() => httpExceptionResponse(request, error))
+          .then(
+            (response) => respond(res, request, response),
+            (handlerError: unknown) => fail(res, request, handlerError),
+          );
+      },
+    );
   };
 }

@@ -110,11 +110,13 @@ export abstract class BaseHTTPMiddleware<Options = undefined, State extends obje
   protected readonly options: Options;
   /** Bound once here, not per request. */
   private readonly next: CallNext<State>;
+  private readonly checkResponse: (response: unknown) => Response;
 
   constructor(app: HTTPApp, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]) {
     this.app = app;
     this.options = options as Options;
     this.next = (request) => callApp(app, request as Request);
+    this.checkResponse = (response) => (response instanceof Response ? response : notAResponse(this.describe(), response));
   }
 
   /** Handles one request; override it to wrap the rest of the stack. */
@@ -136,13 +138,10 @@ export abstract class BaseHTTPMiddleware<Options = undefined, State extends obje
     } catch (error) {
       result = Promise.reject(error);
     }
-    return result.then(
-      (response) => (response instanceof Response ? response : notAResponse(this.describe(), response)),
-      (error: unknown) => {
-        if (error instanceof HTTPException) return httpExceptionResponse(request, error);
-        throw error;
-      },
-    );
+    return result.then(this.checkResponse, (error: unknown) => {
+      if (error instanceof HTTPException) return httpExceptionResponse(request, error);
+      throw error;
+    });
   }
 }
 
