@@ -140,6 +140,11 @@ export class Headers implements Iterable<[string, string]> {
     list.push(key, value);
   }
 
+  /** @internal Appends without checking: only for names and values the library itself made valid. */
+  appendTrusted(name: string, value: string): void {
+    this.list.push(name, value);
+  }
+
   /** Adds a value under `name`, keeping the ones already there. */
   append(name: string, value: string): void {
     this.list.push(checkName(name), checkValue(name, value));

@@ -22,6 +22,22 @@ const EMPTY = new Uint8Array(0);
 const runDirectly = <T>(step: () => T): T => step();
 const encoder = new TextEncoder();
 
+// Media types seen so far, with the `content-type` value each gives, checked once (a few at most
+// in a real application; the cap keeps a stream of odd ones from growing it).
+const contentTypes = new Map<string, string>();
+
+/** The `content-type` value for `mediaType`: text types get `; charset=utf-8`. Validated like any header value. */
+function contentTypeFor(mediaType: string): string {
+  let value = contentTypes.get(mediaType);
+  if (value === undefined) {
+    const charset = mediaType.startsWith('text/') && !mediaType.includes('charset=') ? '; charset=utf-8' : '';
+    value = mediaType + charset;
+    new Headers().set('content-type', value);
+    if (contentTypes.size < 64) contentTypes.set(mediaType, value);
+  }
+  return value;
+}
+
 /** True for the statuses whose responses never carry a body: 1xx, 204, 205 and 304. */
 export function bodyless(statusCode: number): boolean {
   return statusCode < 200 || statusCode === 204 || statusCode === 205 || statusCode === 304;
@@ -134,11 +150,10 @@ export class Response {
   /** Sets `content-length` (for a fixed body) and `content-type`, unless given. */
   protected initHeaders(fixedLength: boolean): void {
     if (fixedLength && !this.headers.has('content-length') && !bodyless(this.statusCode)) {
-      this.headers.set('content-length', String(this.bodyLength()));
+      this.headers.appendTrusted('content-length', String(this.bodyLength()));
     }
     if (this.mediaType !== null && !this.headers.has('content-type')) {
-      const charset = this.mediaType.startsWith('text/') && !this.mediaType.includes('charset=') ? '; charset=utf-8' : '';
-      this.headers.set('content-type', this.mediaType + charset);
+      this.headers.appendTrusted('content-type', contentTypeFor(this.mediaType));
     }
   }
 
