@@ -25,6 +25,15 @@ describe('responses', () => {
     expect(new Response(null, { statusCode: 204 }).headers.has('content-length')).toBe(false);
   });
 
+  it('refuses a media type that would make an invalid content-type, every time it is given', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(() => new Response('x', { mediaType: 'text/plain\r\nx-evil: 1' })).toThrow(/CR, LF and NUL/);
+    }
+    expect(new Response('x', { mediaType: 'text/plain', headers: { 'content-type': 'text/x-mine' } }).headers.getAll('content-type')).toEqual([
+      'text/x-mine',
+    ]);
+  });
+
   it('serializes JSON compactly, as FastAPI does', async () => {
     const res = new JSONResponse({ a: [1, 'b'], c: null });
     expect(await res.text()).toBe('{"a":[1,"b"],"c":null}');
