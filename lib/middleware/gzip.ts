@@ -1,4 +1,17 @@
-import { brotliCompressSync, constants, createBrotliCompress, createGzip, gzipSync, type BrotliCompress, type Gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import {
+  brotliCompress,
+  brotliCompressSync,
+  constants,
+  createBrotliCompress,
+  createGzip,
+  gzip,
+  gzipSync,
+  type BrotliCompress,
+  type BrotliOptions,
+  type Gzip,
+  type ZlibOptions,
+} from 'node:zlib';
 import type { Headers } from '../headers';
 import type { Request } from '../requests';
 import { bodyless, type BodyChunk, type Response } from '../responses';
@@ -21,6 +34,11 @@ export interface GZipOptions {
 const EXCLUDED_CONTENT_TYPES = ['text/event-stream'];
 /** The brotli quality used (0 to 11): fast enough for responses compressed on every request. */
 const BROTLI_QUALITY = 4;
+// From this size on (bytes), a fixed body is compressed off the event loop: gzip at level 9 takes
+// tens of milliseconds per megabyte, which would stall every other request meanwhile.
+const ASYNC_COMPRESSION_SIZE = 256 * 1024;
+const gzipAsync = promisify<Uint8Array, ZlibOptions, Buffer>(gzip);
+const brotliAsync = promisify<Uint8Array, BrotliOptions, Buffer>(brotliCompress);
 
 type Encoding = 'gzip' | 'br';
 
@@ -159,7 +177,7 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
       headers.addVary('Accept-Encoding');
       if (encoding === null) return response;
       headers.set('content-encoding', encoding);
-      response.setBody(this.compress(response.body, encoding));
+      response.setBody(await this.compress(response.body, encoding));
       return response;
     }
 
@@ -173,10 +191,16 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     return response;
   }
 
-  private compress(body: Uint8Array, encoding: Encoding): Buffer {
-    if (encoding === 'gzip') return gzipSync(body, { level: this.compressLevel });
-    return brotliCompressSync(body, {
+  /** Small bodies are compressed at once; large ones on libuv's thread pool, not blocking the event loop. */
+  private compress(body: Uint8Array, encoding: Encoding): Buffer | Promise<Buffer> {
+    const async = body.byteLength >= ASYNC_COMPRESSION_SIZE;
+    if (encoding === 'gzip') {
+      const options: ZlibOptions = { level: this.compressLevel };
+      return async ? gzipAsync(body, options) : gzipSync(body, options);
+    }
+    const options: BrotliOptions = {
       params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength },
-    });
+    };
+    return async ? brotliAsync(body, options) : brotliCompressSync(body, options);
   }
 }

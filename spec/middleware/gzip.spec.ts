@@ -344,6 +344,34 @@ describe('GZipMiddleware', () => {
       expect(() => new GZipMiddleware(new Application(), { compressLevel: 10 })).toThrow(RangeError);
     });
 
+    it('compresses a large fixed body off the event loop, with gzip and with brotli', async () => {
+      // 4 MiB of varied text: at level 9 that takes far longer than one turn of the event loop.
+      const text = Array.from({ length: 120_000 }, (_, i) => `line ${i} ${(i * 7919) % 100_003}`).join('\n');
+      for (const encoding of ['gzip', 'br']) {
+        const events: string[] = [];
+        const app = gzipApp(() => {
+          setTimeout(() => events.push('timer'), 0);
+          return new PlainTextResponse(text);
+        });
+        app.middleware('http')(async (req, callNext) => {
+          const response = await callNext(req);
+          events.push('compressed');
+          return response;
+        });
+        const { url, close } = await serve(app);
+        try {
+          const res = await within(rawRequest(url, { headers: { 'accept-encoding': encoding } }), 10_000, 'the response head');
+          expect(res.headers['content-encoding']).toBe(encoding);
+          const body = await within(rawBody(res), 10_000, 'the body');
+          expect((encoding === 'gzip' ? gunzipSync(body) : brotliDecompressSync(body)).toString()).toBe(text);
+        } finally {
+          await close();
+        }
+        // Compressed synchronously, the chain would finish before the timer could fire.
+        expect(events).toEqual(['timer', 'compressed']);
+      }
+    });
+
     it('appends Accept-Encoding to an existing Vary', async () => {
       const res = await request(gzipApp(plain(X4000, { headers: { vary: 'Cookie' } })).callback()).get('/').set('accept-encoding', 'gzip');
       expect(res.headers.vary).toBe('Cookie, Accept-Encoding');
