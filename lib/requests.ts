@@ -115,8 +115,7 @@ export class Request<State extends object = Record<string, unknown>> {
   requestExits: ExitStack | undefined;
   /** @internal The error the endpoint failed with, thrown into dependency exit code. */
   endpointError: unknown;
-  private attachedSession: Record<string, unknown> | undefined;
-  private onSessionAccess: (() => void) | undefined;
+  private openSession: (() => Record<string, unknown>) | undefined;
 
   /** The application the adapter serves (the root, outside any mount). */
   private readonly rootApp: RequestApp | undefined;
@@ -214,15 +213,13 @@ export class Request<State extends object = Record<string, unknown>> {
    * @throws Error when no `SessionMiddleware` is installed in front of this request.
    */
   get session(): Record<string, unknown> {
-    if (this.attachedSession === undefined) throw new Error('SessionMiddleware must be installed to access request.session');
-    this.onSessionAccess?.();
-    return this.attachedSession;
+    if (this.openSession === undefined) throw new Error('SessionMiddleware must be installed to access request.session');
+    return this.openSession();
   }
 
-  /** @internal Used by `SessionMiddleware`: attaches the session and a callback run on every access. */
-  attachSession(session: Record<string, unknown>, onAccess?: () => void): void {
-    this.attachedSession = session;
-    this.onSessionAccess = onAccess;
+  /** @internal Used by `SessionMiddleware`: `open` gives the session on every access (it loads it on the first). */
+  attachSession(open: () => Record<string, unknown>): void {
+    this.openSession = open;
   }
 
   /** @internal The request-scoped tasks, if any were added. */

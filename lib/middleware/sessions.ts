@@ -88,34 +88,38 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
   }
 
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
-    const loaded = this.load(request.cookies[this.cookieName]);
-    const data = loaded ?? {};
-    let accessed = false;
+    // The cookie is verified and decoded on the first access to `request.session`, not before:
+    // a request that never reads the session costs no HMAC.
+    let loaded: Record<string, unknown> | null = null;
+    let data: Record<string, unknown> = {};
+    let session: Record<string, unknown> | undefined;
     let modified = false;
     let snapshot = '';
-    const session = new Proxy(data, {
-      set(target, key, value: unknown) {
-        if (typeof key === 'string') modified = true;
-        return Reflect.set(target, key, value);
-      },
-      defineProperty(target, key, descriptor) {
-        if (typeof key === 'string') modified = true;
-        return Reflect.defineProperty(target, key, descriptor);
-      },
-      deleteProperty(target, key) {
-        if (typeof key === 'string' && Object.hasOwn(target, key)) modified = true;
-        return Reflect.deleteProperty(target, key);
-      },
-    });
-    request.attachSession(session, () => {
-      if (accessed) return;
-      accessed = true;
+    request.attachSession(() => {
+      if (session !== undefined) return session;
+      loaded = this.load(request.cookies[this.cookieName]);
+      data = loaded ?? {};
       snapshot = pythonJSONDumps(data); // to notice changes made inside nested values
+      session = new Proxy(data, {
+        set(target, key, value: unknown) {
+          if (typeof key === 'string') modified = true;
+          return Reflect.set(target, key, value);
+        },
+        defineProperty(target, key, descriptor) {
+          if (typeof key === 'string') modified = true;
+          return Reflect.defineProperty(target, key, descriptor);
+        },
+        deleteProperty(target, key) {
+          if (typeof key === 'string' && Object.hasOwn(target, key)) modified = true;
+          return Reflect.deleteProperty(target, key);
+        },
+      });
+      return session;
     });
 
     const response = await callNext(request);
 
-    if (!accessed) return response;
+    if (session === undefined) return response;
     response.headers.addVary('Cookie');
     const payload = pythonJSONDumps(data);
     if (!modified && payload === snapshot) return response;

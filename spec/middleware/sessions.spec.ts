@@ -350,6 +350,21 @@ describe('SessionMiddleware', () => {
       await request(at(61).callback()).get('/view_session').set('cookie', cookie).expect(200, { session: {} });
     });
 
+    it('verifies the cookie only when something reads the session, once per request', async () => {
+      const unsign = jest.spyOn(TimestampSigner.prototype, 'unsign');
+      try {
+        const app = sessionApp({ secretKey: SECRET });
+        app.get('/read_twice', (req: Request) => new JSONResponse({ first: req.session.some, again: req.session.some }));
+        const cookie = `session=${starletteCookie({ some: 'data' })}`;
+        await request(app.callback()).get('/no_session').set('cookie', cookie).expect(200, { status: 'ok' });
+        expect(unsign).not.toHaveBeenCalled();
+        await request(app.callback()).get('/read_twice').set('cookie', cookie).expect(200, { first: 'data', again: 'data' });
+        expect(unsign).toHaveBeenCalledTimes(1);
+      } finally {
+        unsign.mockRestore();
+      }
+    });
+
     it('never checks the age when maxAge is null', async () => {
       const cookie = `session=${starletteCookie({ some: 'data' }, 0)}`;
       await request(sessionApp({ secretKey: SECRET, maxAge: null }).callback())
