@@ -3,6 +3,7 @@ import type { MachineInfo } from './common.js';
 import { median } from './common.js';
 import { CONNECTIONS, CONTESTANTS, LAYERS, type Cell, type HttpResults, type Sample } from './http-bench.js';
 import type { MicroResults, MicroSeries } from './micro-bench.js';
+import type { CountResults } from './micro-count.js';
 import type { ProfileResults } from './profile.js';
 import { CHUNK, STREAM_LAYERS, type StreamResults, type StreamRun } from './stream-bench.js';
 
@@ -13,6 +14,8 @@ export interface SuiteResults {
   commands: string[];
   http?: HttpResults;
   micro?: MicroResults;
+  /** In-process instruction counts (absent where perf cannot count, and in older results). */
+  icount?: CountResults;
   stream?: StreamResults;
   profile?: ProfileResults;
   notes: string[];
