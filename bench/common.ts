@@ -1,10 +1,10 @@
 // Helpers shared by the parts of the suite: child processes pinned to a core, /proc readers,
-// small statistics. Only Node's own modules here: `tsc -p tsconfig.json` checks bench/*.ts
+// instruction counts with `perf stat`, small statistics. Only Node's own modules here: `tsc -p tsconfig.json` checks bench/*.ts
 // without the bench's dependencies installed.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -167,6 +167,94 @@ export async function runMeasured(file: string, args: string[], timeoutMs: numbe
   return { stdout, cpuMicros: cpu };
 }
 
+/** Whether `perf stat` counts instructions on this machine: `detail` is perf's version, or why not. */
+export interface PerfSupport {
+  available: boolean;
+  detail: string;
+}
+
+let perfChecked: PerfSupport | undefined;
+
+/**
+ * Checks once that `perf stat -x, -e instructions true` prints a count. perf may be missing, or
+ * the machine may have no hardware counters for it (`<not supported>`, common in virtual machines).
+ */
+export function perfSupport(): PerfSupport {
+  if (perfChecked !== undefined) return perfChecked;
+  const result = spawnSync('perf', ['stat', '-x,', '-e', 'instructions', 'true'], { encoding: 'utf8', timeout: 10_000 });
+  if (result.error !== undefined) {
+    perfChecked = { available: false, detail: `perf cannot be run (${(result.error as NodeJS.ErrnoException).code ?? result.error.message}); on Debian: apt-get install -y linux-perf` };
+  } else if (!Number.isFinite(parsePerfStat(result.stderr).get('instructions') ?? Number.NaN)) {
+    const said = result.stderr.split('\n').find((line) => line.trim() !== '' && !line.startsWith('#')) ?? `exit status ${result.status}`;
+    perfChecked = { available: false, detail: `\`perf stat -e instructions\` counts nothing here (${said.trim().slice(0, 160)})` };
+  } else {
+    perfChecked = { available: true, detail: tryExec('perf', ['--version']) ?? 'perf' };
+  }
+  return perfChecked;
+}
+
+/**
+ * The counts in `perf stat -x,` output, by event name (`value,unit,event,run time,percentage,…`);
+ * NaN for `<not counted>` or `<not supported>`. perf scales a multiplexed count itself.
+ */
+export function parsePerfStat(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const fields = line.split(',');
+    if (fields.length < 3 || fields[2] === '') continue;
+    const value = /^\d+(\.\d+)?$/.test(fields[0]) ? Number(fields[0]) : Number.NaN;
+    counts.set(fields[2], value);
+  }
+  return counts;
+}
+
+/** Instructions a process executed: user + kernel (`instructions`) and user only (`instructions:u`). */
+export interface InstructionCounts {
+  instructions: number;
+  userInstructions: number;
+}
+
+/** The events counted for a server, in one perf call: user + kernel, and user space alone. */
+export const PERF_EVENTS = 'instructions,instructions:u';
+
+let perfFiles = 0;
+
+/**
+ * Starts counting the instructions of process `pid` (all its threads) with
+ * `perf stat -x, -e instructions,instructions:u -p <pid> -o <tmpfile>`, perf itself pinned to the
+ * client core, and waits 100 ms for it to attach (the idle server executes almost nothing meanwhile).
+ * `stop` interrupts perf, waits for it to exit and reads the counts (NaN when perf failed).
+ */
+export async function countInstructions(pid: number): Promise<{ stop(): Promise<InstructionCounts> }> {
+  const file = join(tmpdir(), `stackware-bench-perf-${process.pid}-${++perfFiles}.csv`);
+  const [f, a] = pinned(CLIENT_CORE, 'perf', ['stat', '-x,', '-e', PERF_EVENTS, '-p', String(pid), '-o', file]);
+  const child = spawn(f, a, { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
+  });
+  await sleep(100);
+  return {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      let counts = new Map<string, number>();
+      try {
+        counts = parsePerfStat(readFileSync(file, 'utf8'));
+      } catch {
+        /* perf did not write its file */
+      }
+      rmSync(file, { force: true });
+      return { instructions: counts.get('instructions') ?? Number.NaN, userInstructions: counts.get('instructions:u') ?? Number.NaN };
+    },
+  };
+}
+
 /** A `Vm*` line of /proc/<pid>/status, in bytes (VmHWM: peak resident set size). */
 export function vmBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -238,6 +326,8 @@ export interface MachineInfo {
   loadAverage: string;
   loadGenerator: string;
   pinned: boolean;
+  /** perf and whether it counts instructions here (absent in results from before it was added). */
+  perf?: string;
 }
 
 export function machineInfo(loadGenerator: string): MachineInfo {
@@ -263,6 +353,7 @@ export function machineInfo(loadGenerator: string): MachineInfo {
     loadAverage,
     loadGenerator,
     pinned: canPin(),
+    perf: perfSupport().available ? `${perfSupport().detail}: counts instructions` : `not used: ${perfSupport().detail}`,
   };
 }
 

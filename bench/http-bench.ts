@@ -2,12 +2,14 @@
 // the load generator pinned to the other one, 50 keep-alive connections on 127.0.0.1. Each
 // server is validated first. Then rounds: each round is four blocks, one per N in a shuffled order;
 // a block times, in a shuffled order, every cell with that N and raw node:http at N=0, so that the
-// cells a ratio compares are measured seconds apart.
+// cells a ratio compares are measured seconds apart. Where perf counts instructions, more rounds of
+// the same blocks follow, each run under `perf stat -p`: the server's instructions per request.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BENCH_DIR,
   CLIENT_CORE,
+  countInstructions,
   cpuMicros,
   describeCommand,
   httpGet,
@@ -161,6 +163,14 @@ export interface Sample {
   requests: number;
   /** Server CPU (user + system, all threads) per request, µs. */
   cpuPerRequest: number;
+  /**
+   * Instructions the server (all threads) executed per request, user + kernel, counted by
+   * `perf stat -p` over the run: only in {@link Cell.counted}'s runs, NaN in the CPU-timed ones
+   * (absent in older results).
+   */
+  instructionsPerRequest: number;
+  /** The same, user space only (`instructions:u`). */
+  userInstructionsPerRequest: number;
   errors: number;
   non2xx: number;
   /**
@@ -179,7 +189,14 @@ export interface Cell {
   layers: number;
   command: string;
   problems: string[];
+  /** The CPU-timed runs. */
   samples: Sample[];
+  /**
+   * The runs under perf that counted the server's instructions: rounds of their own after the
+   * CPU-timed ones, because counting makes the server use more CPU time (see measure). Absent in
+   * older results.
+   */
+  counted?: Sample[];
   /** The server's peak RSS after all its rounds (VmHWM), bytes. */
   peakRss: number;
 }
@@ -194,6 +211,8 @@ export interface HttpResults {
   retryBudget: number;
   /** How many runs were measured a second time. */
   retries: number;
+  /** Rounds of runs under perf counting instructions (0: perf cannot count here; absent in older results). */
+  countRounds?: number;
   cells: Cell[];
   durationSeconds: number;
 }
@@ -210,10 +229,21 @@ export interface HttpOptions {
   /** Seconds of such second attempts allowed in the whole run. */
   retryBudget: number;
   generator: LoadGenerator;
+  /** Rounds, after the CPU-timed ones, of runs under perf counting the server's instructions (0: none). */
+  countRounds: number;
 }
 
-async function measure(server: ServerProcess, options: HttpOptions, round: number, block: number, position: number, attempt: number): Promise<Sample> {
+/**
+ * One timed run. With `count`, perf counts the server's instructions over it. That is a run of its
+ * own, never a CPU-timed one: on this virtual machine an active hardware counter makes the server
+ * use 30–65 % more CPU time per request (kernel time mostly: the hypervisor's emulated counters)
+ * and serve fewer requests per second, while the instruction count itself is unaffected.
+ */
+async function measure(server: ServerProcess, options: HttpOptions, round: number, block: number, position: number, attempt: number, count = false): Promise<Sample> {
   if (options.roundWarmup > 0) await options.generator.run(server.port, options.roundWarmup);
+  // perf attaches before the CPU readings and is stopped after them: its own start and exit stay
+  // outside the window in which the other processes' CPU time is taken.
+  const counter = count ? await countInstructions(server.pid) : undefined;
   const busyBefore = machineBusyMicros();
   const before = cpuMicros(server.pid);
   const started = performance.now();
@@ -222,6 +252,7 @@ async function measure(server: ServerProcess, options: HttpOptions, round: numbe
   const serverCpu = cpuMicros(server.pid) - before;
   const busy = machineBusyMicros() - busyBefore;
   const interference = Number.isFinite(result.clientCpuMicros) ? Math.max(0, busy - serverCpu - result.clientCpuMicros) / wall : 0;
+  const counts = counter === undefined ? { instructions: Number.NaN, userInstructions: Number.NaN } : await counter.stop();
   return {
     round,
     block,
@@ -229,6 +260,8 @@ async function measure(server: ServerProcess, options: HttpOptions, round: numbe
     rps: result.rps,
     requests: result.requests,
     cpuPerRequest: serverCpu / result.requests,
+    instructionsPerRequest: counts.instructions / result.requests,
+    userInstructionsPerRequest: counts.userInstructions / result.requests,
     errors: result.errors,
     non2xx: result.non2xx,
     interference,
@@ -247,7 +280,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
     for (const contestant of CONTESTANTS) {
       for (const layers of contestant.layers) {
         const server = await startServer(contestant.script, [...contestant.args, `--layers=${layers}`]);
-        const cell: Cell = { contestant, layers, command: server.command, problems: [], samples: [], peakRss: Number.NaN };
+        const cell: Cell = { contestant, layers, command: server.command, problems: [], samples: [], counted: [], peakRss: Number.NaN };
         try {
           cell.problems = await validate(server.port, layers);
         } catch (error) {
@@ -263,32 +296,48 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
         cells.push(cell);
       }
     }
-    log(`http: ${servers.size} servers validated and warmed up; ${options.rounds} rounds of ${LAYERS.length} blocks, ${options.seconds} s per run`);
+    log(
+      `http: ${servers.size} servers validated and warmed up; ${options.rounds} rounds of ${LAYERS.length} blocks, ${options.seconds} s per run` +
+        `${options.countRounds > 0 ? `, then ${options.countRounds} rounds counting instructions` : ''}`,
+    );
     const timed = [...servers.keys()];
     const raw0 = timed.find((c) => c.contestant.key === 'raw' && c.layers === 0);
     const describe = (cell: Cell, sample: Sample): string =>
-      `http r${sample.round + 1} N=${sample.block}${sample.attempt > 1 ? ' again' : ''} ${cell.contestant.label} N=${cell.layers}: ${sample.rps.toFixed(0)} req/s, ` +
-      `${sample.cpuPerRequest.toFixed(1)} µs CPU/req, others ${sample.interference.toFixed(2)} cores${sample.noisy ? ' (noisy)' : ''}` +
+      `http ${Number.isFinite(sample.instructionsPerRequest) ? 'count ' : ''}r${sample.round + 1} N=${sample.block}${sample.attempt > 1 ? ' again' : ''} ${cell.contestant.label} N=${cell.layers}: ${sample.rps.toFixed(0)} req/s, ` +
+      `${sample.cpuPerRequest.toFixed(1)} µs CPU/req${Number.isFinite(sample.instructionsPerRequest) ? ` (under perf), ${(sample.instructionsPerRequest / 1000).toFixed(1)} k instructions/req` : ''}, others ${sample.interference.toFixed(2)} cores${sample.noisy ? ' (noisy)' : ''}` +
       `${sample.errors + sample.non2xx > 0 ? ` (${sample.errors} errors, ${sample.non2xx} non-2xx)` : ''}`;
+    /** A round's runs in order: its blocks (one per N) in a shuffled order, each block's cells shuffled. */
+    const schedule = (seed: number): [number, number, Cell][] =>
+      shuffled(LAYERS, seed + 101).flatMap((block) =>
+        shuffled(
+          timed.filter((c) => c.layers === block || (c === raw0 && block !== 0)),
+          seed * 10 + block + 1,
+        ).map((cell, position): [number, number, Cell] => [block, position, cell]),
+      );
     let retrySeconds = 0;
     for (let round = 0; round < options.rounds; round++) {
-      for (const block of shuffled(LAYERS, round + 101)) {
-        const members = timed.filter((c) => c.layers === block || (c === raw0 && block !== 0));
-        for (const [position, cell] of shuffled(members, round * 10 + block + 1).entries()) {
-          const server = servers.get(cell) as ServerProcess;
-          let sample = await measure(server, options, round, block, position, 1);
-          log(describe(cell, sample));
-          // A run disturbed by another process is measured once more, within the retry budget;
-          // the quieter of the two is kept.
-          if (sample.noisy && retrySeconds + options.seconds <= options.retryBudget) {
-            retrySeconds += options.seconds + options.roundWarmup;
-            retries++;
-            const again = await measure(server, options, round, block, position, 2);
-            log(describe(cell, again));
-            if (again.interference < sample.interference) sample = again;
-          }
-          cell.samples.push(sample);
+      for (const [block, position, cell] of schedule(round)) {
+        const server = servers.get(cell) as ServerProcess;
+        let sample = await measure(server, options, round, block, position, 1);
+        log(describe(cell, sample));
+        // A run disturbed by another process is measured once more, within the retry budget;
+        // the quieter of the two is kept.
+        if (sample.noisy && retrySeconds + options.seconds <= options.retryBudget) {
+          retrySeconds += options.seconds + options.roundWarmup;
+          retries++;
+          const again = await measure(server, options, round, block, position, 2);
+          log(describe(cell, again));
+          if (again.interference < sample.interference) sample = again;
         }
+        cell.samples.push(sample);
+      }
+    }
+    // The instruction counts: rounds of their own (a counted run's CPU time is not the server's usual).
+    for (let round = 0; round < options.countRounds; round++) {
+      for (const [block, position, cell] of schedule(1000 + round)) {
+        const sample = await measure(servers.get(cell) as ServerProcess, options, round, block, position, 1, true);
+        log(describe(cell, sample));
+        cell.counted?.push(sample);
       }
     }
     for (const [cell, server] of servers) cell.peakRss = vmBytes(server.pid, 'VmHWM');
@@ -305,6 +354,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpResults> {
     maxInterference: options.maxInterference,
     retryBudget: options.retryBudget,
     retries,
+    countRounds: options.countRounds,
     cells,
     durationSeconds: (Date.now() - started) / 1000,
   };

@@ -2,22 +2,25 @@
 //
 //   1. builds stackware (`tsc -p tsconfig.build.json` → dist/), which the servers load;
 //   2. HTTP: raw node:http, Fastify, Hono, Koa, Express and stackware at N ∈ {0, 1, 5, 10} layers;
-//   3. the in-process dispatch microbenchmark;
+//   3. the in-process dispatch microbenchmark, and (where perf counts instructions) the in-process
+//      instruction counts;
 //   4. streaming 1 GiB through 5 layers, fast and slow readers;
 //   5. one CPU profile of the stackware N=10 server;
 //   6. writes bench/RESULTS.md and bench/cpu-per-request.svg.
 //
 // Environment: BENCH_ROUNDS (8), BENCH_SECONDS (1: one timed run), BENCH_WARMUP (2: once per
 // server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_MAX_INTERFERENCE (0.25 cores),
-// BENCH_RETRY_BUDGET (40 s), BENCH_PARTS (http,micro,stream,profile), BENCH_QUICK=1 for a short
-// smoke run written to RESULTS.quick.md, BENCH_RENDER=1 to rewrite RESULTS.md and the chart from
-// the recorded results.json without measuring anything.
+// BENCH_RETRY_BUDGET (40 s), BENCH_COUNT_ROUNDS (2: HTTP rounds counting instructions with perf),
+// BENCH_PARTS (http,micro,icount,stream,profile), BENCH_QUICK=1 for a short smoke run written to
+// RESULTS.quick.md, BENCH_RENDER=1 to rewrite RESULTS.md and the chart from the recorded
+// results.json without measuring anything.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, ROOT_DIR, calibrate, canPin, log, machineInfo } from './common.js';
+import { BENCH_DIR, CLIENT_CORE, PERF_EVENTS, ROOT_DIR, calibrate, canPin, describeCommand, log, machineInfo, perfSupport, pinned } from './common.js';
 import { findLoadGenerator, runHttpBench } from './http-bench.js';
 import { runMicroBench } from './micro-bench.js';
+import { runMicroCount } from './micro-count.js';
 import { runProfile } from './profile.js';
 import { renderMarkdown, renderSvg, summaryLines, targetSummary, type SuiteResults } from './report.js';
 import { runStreamBench } from './stream-bench.js';
@@ -33,7 +36,8 @@ const warmup = num('BENCH_WARMUP', quick ? 1 : 2);
 const roundWarmup = process.env.BENCH_ROUND_WARMUP === undefined ? 0 : num('BENCH_ROUND_WARMUP', 0);
 const maxInterference = num('BENCH_MAX_INTERFERENCE', 0.25);
 const retryBudget = process.env.BENCH_RETRY_BUDGET === '0' ? 0 : num('BENCH_RETRY_BUDGET', quick ? 10 : 40);
-const parts = new Set((process.env.BENCH_PARTS ?? 'http,micro,stream,profile').split(',').map((p) => p.trim()));
+const countRounds = process.env.BENCH_COUNT_ROUNDS === '0' ? 0 : num('BENCH_COUNT_ROUNDS', quick ? 1 : 2);
+const parts = new Set((process.env.BENCH_PARTS ?? 'http,micro,icount,stream,profile').split(',').map((p) => p.trim()));
 const suffix = quick ? '.quick' : '';
 const resultsFile = join(BENCH_DIR, `RESULTS${suffix}.md`);
 const svgFile = join(BENCH_DIR, `cpu-per-request${suffix}.svg`);
@@ -64,6 +68,8 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [join(ROOT_DIR, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT_DIR, stdio: 'inherit' });
   if (!canPin()) log('taskset is missing or there is one core: running unpinned');
   const generator = findLoadGenerator();
+  const perf = perfSupport();
+  if (!perf.available) log(`instruction counts skipped: ${perf.detail}`);
   const results: SuiteResults = {
     date: new Date(),
     machine: machineInfo(`${generator.name} (${generator.version})`),
@@ -82,11 +88,19 @@ async function main(): Promise<void> {
         'req/s are then lower than with wrk, while CPU per request stays comparable. Install wrk with `apt-get install -y wrk` (Debian) for the reference method.',
     );
   }
+  if (!perf.available) {
+    results.notes.push(`Instruction counts were skipped: ${perf.detail}. CPU time and its verdicts are unaffected.`);
+  } else if (parts.has('http') && countRounds > 0) {
+    const [file, args] = pinned(CLIENT_CORE, 'perf', ['stat', '-x,', '-e', PERF_EVENTS, '-p', 'PID', '-o', 'FILE']);
+    results.commands.push(
+      `server instructions: ${countRounds} more round${countRounds === 1 ? '' : 's'} of ${seconds} s runs, each under \`${describeCommand(file, args)}\` (started 100 ms before the load, stopped with SIGINT after it)`,
+    );
+  }
 
   results.calibration = [await calibrate()];
   log(`calibration loop: ${results.calibration[0]} ms CPU`);
   if (parts.has('http')) {
-    results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, maxInterference, retryBudget, generator });
+    results.http = await runHttpBench({ rounds, seconds, warmup, roundWarmup, maxInterference, retryBudget, generator, countRounds: perf.available ? countRounds : 0 });
     log(`http done in ${results.http.durationSeconds.toFixed(0)} s`);
   }
   if (parts.has('micro')) {
@@ -97,6 +111,11 @@ async function main(): Promise<void> {
     });
     results.commands.push(`microbenchmark: \`${results.micro.command}\``);
     log(`micro done in ${results.micro.durationSeconds.toFixed(0)} s`);
+  }
+  if (parts.has('icount') && perf.available) {
+    results.icount = await runMicroCount({ counts: quick ? [20_000, 120_000] : [20_000, 220_000], rounds: quick ? 1 : 2 });
+    results.commands.push(`in-process instruction counts: \`${results.icount.command}\` for K = ${results.icount.counts.join(' and ')}`);
+    log(`icount done in ${results.icount.durationSeconds.toFixed(0)} s`);
   }
   if (parts.has('stream')) {
     results.stream = await runStreamBench({
