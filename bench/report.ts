@@ -614,7 +614,7 @@ export function renderMarkdown(results: SuiteResults, analysis: string[]): strin
     '',
     'A shared virtual machine: neighbours take CPU time and cache at random moments. Throughput moves with them; CPU time per request ' +
       'moves less but still moves (raw node:http has measured 26 to 90 µs per request on this machine), which is why the targets are judged on it, ' +
-      'as ratios between runs of the same block, and why [README.md](README.md#findings-from-building-the-suite-hand-written-november-2026) gives the spread over five full runs. ' +
+      'as ratios between runs of the same block, and why [README.md](README.md#findings-hand-written-november-2026) gives the spread over several full runs. ' +
       'Instruction counts (perf) are reported beside CPU time because they repeat within a few % here whatever the neighbours do; ' +
       'they do not see cache misses, memory stalls or the clock frequency, so CPU time stays the primary figure and the verdicts are judged on it.',
     '',
@@ -649,7 +649,7 @@ export function renderMarkdown(results: SuiteResults, analysis: string[]): strin
   if (analysis.length > 0) {
     out.push(
       ...analysis,
-      '- What the measurements while building the suite showed (the cost of a byte-array body, of a header in node:http, of the per-layer safety check) and the one change made in lib/ are in [README.md](README.md#findings-from-building-the-suite-hand-written-november-2026).',
+      '- Where each target stands and why (the cost of the headers in node:http itself, the promise turn per layer, one process\'s JIT state), and the changes made in lib/ with their instruction counts before and after, are in [README.md](README.md#findings-hand-written-november-2026).',
       '',
     );
   }
