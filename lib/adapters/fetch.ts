@@ -70,6 +70,10 @@ class FetchRequestSource implements RequestSource {
     return stream === null ? noBody() : readWebStream(stream);
   }
 
+  disconnected(): boolean {
+    return this.request.signal.aborted && !this.completed;
+  }
+
   onDisconnect(listener: () => void): void {
     const signal = this.request.signal;
     if (this.completed) return;

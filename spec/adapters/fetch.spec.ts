@@ -142,10 +142,12 @@ describe('app.fetch', () => {
     expect(cancelled).toBe(true);
   });
 
-  it('aborts request.signal when the web request’s signal aborts', async () => {
+  it('aborts request.signal and reports request.disconnected when the web request’s signal aborts', async () => {
     const app = quietApp();
     const aborted: string[] = [];
+    let seen: { disconnected: boolean } | undefined;
     app.get('/wait', (request) => {
+      seen = request;
       request.signal.addEventListener('abort', () => aborted.push('aborted'));
       return new StreamingResponse(
         (async function* () {
@@ -158,16 +160,20 @@ describe('app.fetch', () => {
     const res = await app.fetch(new Request('http://localhost/wait', { signal: controller.signal }));
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
+    expect(seen?.disconnected).toBe(false);
     controller.abort();
     expect(aborted).toEqual(['aborted']);
+    expect(seen?.disconnected).toBe(true);
     await reader.cancel();
   });
 
   it('does not abort request.signal once the response was delivered', async () => {
     const app = quietApp();
     let signal: AbortSignal | undefined;
+    let seen: { disconnected: boolean } | undefined;
     app.get('/', (request) => {
       signal = request.signal;
+      seen = request;
       return 'done';
     });
     const controller = new AbortController();
@@ -175,6 +181,7 @@ describe('app.fetch', () => {
     await res.text();
     controller.abort();
     expect(signal?.aborted).toBe(false);
+    expect(seen?.disconnected).toBe(false);
   });
 
   it('errors the web stream when the body fails mid-way, logs once and still runs the tasks', async () => {
