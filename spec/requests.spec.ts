@@ -139,6 +139,18 @@ describe('Request', () => {
     await client.post('/large').send('x'.repeat(101)).expect(413);
   });
 
+  it("reads a body under the application's limit when a middleware reads it before routing", async () => {
+    const app = new Application({ maxBodySize: 10 });
+    app.middleware('http')(async (req, callNext) => {
+      if (req.headers.get('x-read-early') === '1') await req.body();
+      return callNext(req);
+    });
+    app.route('/large', async (req) => (await req.body()).byteLength, { methods: ['POST'], maxBodySize: 100 });
+    const client = request(app.callback());
+    await client.post('/large').send('x'.repeat(50)).expect(200).expect('50');
+    await client.post('/large').set('x-read-early', '1').send('x'.repeat(50)).expect(413);
+  });
+
   it('aborts request.signal with the reason given to abort(), once (used by TimeoutMiddleware)', () => {
     let disconnect: () => void = () => undefined;
     const req = new Request({ ...fakeSource(), onDisconnect: (listener) => (disconnect = listener) });
