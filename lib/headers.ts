@@ -41,8 +41,8 @@ function checkNameSlow(name: string): string {
  * characters, which costs a fraction of a regular-expression call; long ones by the expression.
  */
 function checkValue(name: string, value: string): string {
-  const length = value.length;
-  if (typeof value === 'string' && length <= 64) {
+  if (typeof value === 'string' && value.length <= 64) {
+    const length = value.length;
     let i = 0;
     for (; i < length; i++) {
       const c = value.charCodeAt(i);

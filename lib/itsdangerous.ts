@@ -32,9 +32,10 @@ export class TimestampSigner {
   /**
    * The value `signed` was made from; null when its signature is wrong or malformed, or, if
    * `maxAge` (seconds) is given, when it was signed more than `maxAge` seconds ago or in the
-   * future. The signature is compared in constant time, and only in its canonical spelling.
+   * future, as of `at` (milliseconds; now by default). The signature is compared in constant time,
+   * and only in its canonical spelling.
    */
-  unsign(signed: string, maxAge: number | null = null): string | null {
+  unsign(signed: string, maxAge: number | null = null, at: number = this.clock()): string | null {
     const sep = signed.lastIndexOf('.');
     if (sep === -1) return null;
     const timestamped = signed.slice(0, sep);
@@ -48,7 +49,7 @@ export class TimestampSigner {
     const timestamp = decodeTimestamp(timestamped.slice(tsSep + 1));
     if (timestamp === null) return null;
     if (maxAge !== null) {
-      const age = this.now() - timestamp;
+      const age = Math.floor(at / 1000) - timestamp;
       if (age > maxAge || age < 0) return null;
     }
     return timestamped.slice(0, tsSep);

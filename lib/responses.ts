@@ -91,9 +91,12 @@ export class Response {
    */
   runInContext: <T>(step: () => T) => T = runDirectly;
   /**
-   * Always undefined: a response is not a promise. Every promise resolved with a response looks up
-   * `then` on it; an own slot ends that lookup at the instance instead of at `Object.prototype`,
-   * through every class of the chain (about 150 CPU instructions each time, a few times per layer).
+   * Always undefined: a response is never a promise (and a subclass cannot make it one). Every
+   * promise resolved with a response looks up `then` on it; an own slot ends that lookup at the
+   * instance instead of at `Object.prototype`, through every class of the chain (about 150 CPU
+   * instructions each time, a few times per layer). One visible effect: `'then' in response` is
+   * true, so tell a promise from a response with `instanceof Promise` or
+   * `typeof value.then === 'function'`, not with `in`.
    */
   protected readonly then: undefined = undefined;
 

@@ -57,13 +57,6 @@ function toResponse(value: unknown): Response {
   return value instanceof Response ? value : new JSONResponse(value);
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value instanceof Promise ||
-    (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function')
-  );
-}
-
 /**
  * Calls an endpoint and turns what it returns into a `Response`. A synchronous endpoint with no
  * function-scoped dependencies is answered without a trip through the microtask queue.
@@ -73,13 +66,21 @@ class EndpointApp implements HTTPApp {
 
   handle(request: Request): Promise<Response> {
     let value: unknown;
+    let then: unknown;
     try {
       value = this.endpoint(request);
+      // Read once, inside the try, as `await` would: a `then` getter that throws fails the endpoint.
+      if ((typeof value === 'object' && value !== null) || typeof value === 'function') then = (value as { then?: unknown }).then;
     } catch (error) {
       return this.failed(request, error);
     }
-    if (isPromiseLike(value)) {
-      return Promise.resolve(value).then(
+    if (typeof then === 'function') {
+      const thenable = value;
+      const settled =
+        thenable instanceof Promise
+          ? thenable
+          : new Promise<unknown>((resolve, reject) => (then as PromiseLike<unknown>['then']).call(thenable, resolve, reject));
+      return settled.then(
         (resolved) => this.succeeded(request, resolved),
         (error: unknown) => this.failed(request, error),
       );

@@ -4,6 +4,11 @@ import request from 'supertest';
 import {
   Application,
   BaseHTTPMiddleware,
+  HTTPException,
+  Headers,
+  JSONResponse,
+  SessionMiddleware,
+  TimestampSigner,
   PlainTextResponse,
   Response,
   Route,
@@ -205,6 +210,110 @@ describe('regressions', () => {
       expect(answer).toMatch(/connection: close/i);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('regressions found in the review of the hot-path changes (second session)', () => {
+  it('fails the endpoint when its result has a then getter that throws, as await would (dependency exit code sees the error)', async () => {
+    const events: string[] = [];
+    async function* functionScoped() {
+      try {
+        yield 'f';
+        events.push('function exit: no error');
+      } catch (error) {
+        events.push(`function exit: ${(error as Error).message}`);
+        throw error;
+      }
+    }
+    const app = new Application({ logger: recordingLogger() });
+    app.middleware('http')(async (req, callNext) => {
+      await req.depends(functionScoped, { scope: 'function' });
+      return callNext(req);
+    });
+    app.get('/', () =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          throw new Error('then getter');
+        },
+      }),
+    );
+    await request(app.callback()).get('/').expect(500);
+    await sleep(20);
+    expect(events).toEqual(['function exit: then getter']);
+  });
+
+  it('awaits a thenable that is a function, and reads a then getter once', async () => {
+    const app = new Application();
+    let reads = 0;
+    app.get('/function', () => Object.assign(() => undefined, { then: (resolve: (v: unknown) => void) => resolve({ awaited: true }) }));
+    app.get('/getter', () =>
+      Object.defineProperty({}, 'then', {
+        get() {
+          reads += 1;
+          return (resolve: (v: unknown) => void) => resolve({ reads });
+        },
+      }),
+    );
+    await request(app.callback()).get('/function').expect(200, { awaited: true });
+    await request(app.callback()).get('/getter').expect(200, { reads: 1 });
+  });
+
+  it('accepts a header value that is not a string from JavaScript callers, as before the fast path', () => {
+    const headers = new Headers();
+    headers.set('x-maybe', undefined as unknown as string);
+    headers.set('x-maybe', 'now set');
+    expect(headers.get('x-maybe')).toBe('now set');
+  });
+
+  it('leaves a subclass its own checkResponse and next members', async () => {
+    class Checking extends BaseHTTPMiddleware {
+      next = 'mine';
+      async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+        return (this as unknown as { checkResponse(r: Response): Response }).checkResponse(await callNext(request));
+      }
+    }
+    Object.defineProperty(Checking.prototype, 'checkResponse', {
+      value(response: Response): Response {
+        response.headers.set('x-checked', 'yes');
+        return response;
+      },
+    });
+    const app = new Application();
+    app.addMiddleware(Checking);
+    app.get('/', () => new PlainTextResponse('x'));
+    await request(app.callback()).get('/').expect(200).expect('x-checked', 'yes').expect('x');
+  });
+
+  it('judges a session cookie\'s age when the request came, and verifies the cookie as it came', async () => {
+    const secretKey = 'example';
+    let now = 1_000_000_000_000;
+    const signed = new TimestampSigner(secretKey, () => now - 5_000).sign(Buffer.from('{"a": 1}').toString('base64'));
+    const app = new Application();
+    app.middleware('http')(async (req, callNext) => {
+      now += 11_000; // a slow request: the cookie expires while it runs
+      (req.cookies as Record<string, string>).session = 'tampered';
+      return callNext(req);
+    });
+    app.addMiddleware(SessionMiddleware, { secretKey, maxAge: 10, clock: () => now }); // the outer one
+    app.get('/', (req) => new JSONResponse(req.session));
+    await request(app.callback()).get('/').set('cookie', `session=${signed}`).expect(200, { a: 1 });
+  });
+
+  it('answers 500, logged once, when an exception handler resolves to something else than a Response (JavaScript)', async () => {
+    for (const adapter of ['node', 'fetch'] as const) {
+      const logger = recordingLogger();
+      const app = new Application({ logger });
+      app.exceptionHandler(418, (() => null) as unknown as () => Response);
+      app.get('/', () => {
+        throw new HTTPException(418);
+      });
+      if (adapter === 'node') {
+        await within(request(app.callback()).get('/').expect(500), 5000, 'the node answer');
+      } else {
+        expect((await app.fetch(new globalThis.Request('http://localhost/'))).status).toBe(500);
+      }
+      expect(logger.errors.map((e) => String(e.error))).toEqual(['TypeError: The application resolved to null instead of a Response']);
     }
   });
 });

@@ -167,10 +167,12 @@ describe('routing', () => {
     expect(logger.errors.map((e) => (e.error as Error).name)).toEqual(['Error', 'Error', 'TypeError']);
   });
 
-  it('does not treat a Response as a promise (it has no then)', async () => {
+  it('never takes a Response for a promise: its then slot is always undefined', async () => {
     const response = new PlainTextResponse('x');
     expect(await Promise.resolve(response)).toBe(response);
     expect((response as unknown as { then?: unknown }).then).toBeUndefined();
+    // The documented side effect of the slot: an `in` check sees it.
+    expect('then' in response).toBe(true);
   });
 
   it('takes routes from the routes option', async () => {

@@ -5,7 +5,8 @@ import { callApp } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
-import { discardBody, sendsNoBody, type BodyChunk, type Response } from '../responses';
+import { Response, discardBody, sendsNoBody, type BodyChunk } from '../responses';
+import { notAResponse } from './node';
 
 /** A web-standard request handler: `(request: Request) => Promise<Response>` of the Fetch API. */
 export type FetchHandler = (request: globalThis.Request) => Promise<globalThis.Response>;
@@ -213,6 +214,7 @@ export function createFetchHandler(app: RequestApp, logger: ErrorLogger = consol
         if (error instanceof HTTPException) return httpExceptionResponse(request, error);
         throw error;
       });
+      if (!(response instanceof Response)) throw notAResponse(response);
     } catch (error) {
       void runAfterResponse(request, undefined, logger);
       return fallback500(error, logger);

@@ -6,7 +6,7 @@ import { callApp } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
-import { discardBody, sendsNoBody, type BodyChunk, type Response } from '../responses';
+import { Response, discardBody, sendsNoBody, type BodyChunk } from '../responses';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 import type { InFlight } from '../server';
 
@@ -164,12 +164,20 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
   res.end('Internal Server Error');
 }
 
+/** The error for an application that resolved to something else than a {@link Response}. */
+export function notAResponse(value: unknown): TypeError {
+  const got = value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+  return new TypeError(`The application resolved to ${got} instead of a Response`);
+}
+
 /**
  * Serves `app` on Node's `http` server: `http.createServer(createRequestListener(app))`. With
  * `inFlight`, each request is counted until its response and background work are done.
  */
 export function createRequestListener(app: RequestApp, logger: ErrorLogger = console, inFlight?: InFlight): RequestListener {
   const respond = (res: ServerResponse, request: Request, response: Response): void => {
+    // Only reachable from JavaScript (an exception handler answering null, say): a 500, not a hang.
+    if (!(response instanceof Response)) return fail(res, request, notAResponse(response));
     whenDone(res, request, response, logger, inFlight);
     try {
       send(res, request, response, logger, inFlight);

@@ -108,15 +108,15 @@ export abstract class BaseHTTPMiddleware<Options = undefined, State extends obje
   protected readonly app: HTTPApp;
   /** The options given at registration. */
   protected readonly options: Options;
-  /** Bound once here, not per request. */
-  private readonly next: CallNext<State>;
-  private readonly checkResponse: (response: unknown) => Response;
+  // Bound once here, not per request. True private fields: a subclass may use these names.
+  readonly #next: CallNext<State>;
+  readonly #checkResponse: (response: unknown) => Response;
 
   constructor(app: HTTPApp, ...[options]: undefined extends Options ? [options?: Options] : [options: Options]) {
     this.app = app;
     this.options = options as Options;
-    this.next = (request) => callApp(app, request as Request);
-    this.checkResponse = (response) => (response instanceof Response ? response : notAResponse(this.describe(), response));
+    this.#next = (request) => callApp(app, request as Request);
+    this.#checkResponse = (response) => (response instanceof Response ? response : notAResponse(this.describe(), response));
   }
 
   /** Handles one request; override it to wrap the rest of the stack. */
@@ -134,11 +134,11 @@ export abstract class BaseHTTPMiddleware<Options = undefined, State extends obje
   handle(request: Request): Promise<Response> {
     let result: Promise<Response>;
     try {
-      result = this.dispatch(request as Request<State>, this.next);
+      result = this.dispatch(request as Request<State>, this.#next);
     } catch (error) {
       result = Promise.reject(error);
     }
-    return result.then(this.checkResponse, (error: unknown) => {
+    return result.then(this.#checkResponse, (error: unknown) => {
       if (error instanceof HTTPException) return httpExceptionResponse(request, error);
       throw error;
     });

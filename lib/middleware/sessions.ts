@@ -63,13 +63,15 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
   private readonly maxAge: number | null;
   private readonly path: string;
   private readonly securityFlags: string;
+  private readonly clock: () => number;
 
   constructor(app: HTTPApp, options: SessionOptions) {
     super(app, options);
     if (typeof options?.secretKey !== 'string' || options.secretKey === '') {
       throw new TypeError('SessionMiddleware requires a non-empty secretKey');
     }
-    this.signer = new TimestampSigner(options.secretKey, options.clock);
+    this.clock = options.clock ?? Date.now;
+    this.signer = new TimestampSigner(options.secretKey, this.clock);
     this.cookieName = options.sessionCookie ?? 'session';
     if (!COOKIE_NAME.test(this.cookieName)) throw new TypeError(`Invalid sessionCookie: ${JSON.stringify(this.cookieName)}`);
     this.maxAge = options.maxAge === undefined ? DEFAULT_MAX_AGE : options.maxAge;
@@ -88,8 +90,11 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
   }
 
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
-    // The cookie is verified and decoded on the first access to `request.session`, not before:
-    // a request that never reads the session costs no HMAC.
+    // The cookie is verified and decoded on the first access to `request.session`, not before: a
+    // request that never reads the session costs no HMAC. What is verified is the cookie as it
+    // came, judged at the time it came.
+    const cookie = request.cookies[this.cookieName];
+    const receivedAt = cookie === undefined ? 0 : this.clock();
     let loaded: Record<string, unknown> | null = null;
     let data: Record<string, unknown> = {};
     let session: Record<string, unknown> | undefined;
@@ -97,7 +102,7 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
     let snapshot = '';
     request.attachSession(() => {
       if (session !== undefined) return session;
-      loaded = this.load(request.cookies[this.cookieName]);
+      loaded = this.load(cookie, receivedAt);
       data = loaded ?? {};
       snapshot = pythonJSONDumps(data); // to notice changes made inside nested values
       session = new Proxy(data, {
@@ -137,9 +142,9 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
   }
 
   /** The session in a valid cookie; null when there is none or it is not valid. */
-  private load(cookie: string | undefined): Record<string, unknown> | null {
+  private load(cookie: string | undefined, receivedAt: number): Record<string, unknown> | null {
     if (cookie === undefined) return null;
-    const payload = this.signer.unsign(cookie, this.maxAge);
+    const payload = this.signer.unsign(cookie, this.maxAge, receivedAt);
     if (payload === null) return null;
     try {
       const parsed: unknown = JSON.parse(Buffer.from(payload, 'base64').toString('utf8'));
