@@ -86,20 +86,29 @@ function hasInstructions(http: HttpResults): boolean {
   return http.cells.some((c) => runsOf(c, 'instructionsPerRequest').length > 0);
 }
 
+/** The fewest instructions per request a cell needed in any of its counted runs. */
+function fewest(cell: Cell, metric: Metric): number {
+  return Math.min(...usableFor(cell, metric).map((s) => valueOf(s, metric)));
+}
+
 /**
- * Per round, a's CPU per request over b's (or instructions per request, in the rounds counting
- * them): the median of those ratios and each one. Only rounds where both runs were quiet count,
- * unless there is no such round.
+ * Per round, a's CPU per request over b's: the median of those ratios and each one. Only rounds
+ * where both runs were quiet count, unless there is no such round. For instruction counts the
+ * headline ratio is a's fewest over b's fewest (see {@link fewest}): a disturbance, or a
+ * long-lived server settling into worse code, only ever adds instructions, and the baseline's
+ * process did so for good in the middle of some runs; the per-round ratios are still listed.
  */
 function roundRatios(a: Cell | undefined, b: Cell | undefined, metric: Metric = 'cpuPerRequest'): { median: number; perRound: number[] } {
   if (a === undefined || b === undefined) return { median: Number.NaN, perRound: [] };
+  const cpu = metric === 'cpuPerRequest';
   const bRuns = runsOf(b, metric);
   const pairs = runsOf(a, metric)
     .map((s) => [s, bRuns.find((t) => t.round === s.round && t.block === s.block)] as const)
     .filter((pair): pair is readonly [Sample, Sample] => pair[1] !== undefined);
   const quiet = pairs.filter(([x, y]) => !x.noisy && !y.noisy);
   const perRound = (quiet.length > 0 ? quiet : pairs).map(([x, y]) => valueOf(x, metric) / valueOf(y, metric));
-  return { median: median(perRound), perRound };
+  if (cpu || perRound.length === 0) return { median: median(perRound), perRound };
+  return { median: fewest(a, metric) / fewest(b, metric), perRound };
 }
 
 interface TargetRow {
@@ -348,7 +357,7 @@ function httpInstructionSection(http: HttpResults, perf: string | undefined): st
     );
   // How much more CPU time the servers used per request while perf counted (median over the cells).
   const slowdown = median(
-    http.cells.map((c) => median(runsOf(c, 'instructionsPerRequest').map((s) => s.cpuPerRequest)) / medianCpu(c)),
+    http.cells.map((c) => median(runsOf(c, 'instructionsPerRequest').map((s) => s.cpuPerRequest)) / medianCpu(c)).filter(Number.isFinite),
   );
   const rounds = http.countRounds ?? Math.max(0, ...http.cells.map((c) => runsOf(c, 'instructionsPerRequest').length));
   return [
@@ -635,7 +644,8 @@ export function renderMarkdown(results: SuiteResults, analysis: string[]): strin
     ...(companions
       ? [
           'Each HTTP target is judged on CPU time per request. The row *by instruction count* under it takes the same ratio from the servers\' instructions per request ' +
-            '(within each block of the rounds that count instructions, then the median over those rounds), against the same threshold: shown for comparison (in plain type), not counted among the targets.',
+            "(each cell's fewest instructions per request over its counted runs, then their ratio; in parentheses the ratio within each block of the counting rounds), against the same threshold: shown for comparison (in plain type), not counted among the targets. " +
+            'The fewest, not the median: a disturbance, or a long-lived server settling into worse optimized code, only ever adds instructions. A server that settled so before its first counted run (see the per-cell table: all its counts 40–50 % above its neighbours) still skews every ratio it is in; README.md lists those of the recorded run.',
           '',
         ]
       : []),
@@ -714,9 +724,9 @@ export function summaryLines(results: SuiteResults): string[] {
       const by = (key: string, n: number, of = 'raw', m = 0): number => roundRatios(cellOf(http, key, n), cellOf(http, of, m), 'instructionsPerRequest').median;
       const insTwins = roundRatios(cellOf(http, 'stackware', 0), cellOf(http, 'stackware-fn', 0), 'instructionsPerRequest');
       out.push(
-        `- By instruction count (server, user + kernel): raw node:http executes ${kilo(medianOf(cellOf(http, 'raw', 0), 'instructionsPerRequest'))} instructions per request at N=0; ` +
+        `- By instruction count (server, user + kernel; fewest per cell): raw node:http executes ${kilo(fewest(cellOf(http, 'raw', 0) as Cell, 'instructionsPerRequest'))} instructions per request at N=0; ` +
           `stackware (class) ${fmt(by('stackware', 0), 2)} × that at N=0 and ${fmt(by('stackware', 10), 2)} × at N=10; raw node:http with 10 headers ${fmt(by('raw', 10), 2)} ×, ` +
-          `with a bytes body ${fmt(by('raw-bytes', 0), 2)} ×. The two stackware rows at N=0 differ by a median ${fmt(Math.abs(insTwins.median - 1) * 100, 1)} % by this count.`,
+          `with a bytes body ${fmt(by('raw-bytes', 0), 2)} ×. The two stackware rows at N=0 differ by ${fmt(Math.abs(insTwins.median - 1) * 100, 1)} % by this count (fewest against fewest).`,
       );
     }
   }

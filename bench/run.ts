@@ -10,7 +10,7 @@
 //
 // Environment: BENCH_ROUNDS (8), BENCH_SECONDS (1: one timed run), BENCH_WARMUP (2: once per
 // server), BENCH_ROUND_WARMUP (0: before every timed run), BENCH_MAX_INTERFERENCE (0.25 cores),
-// BENCH_RETRY_BUDGET (40 s), BENCH_COUNT_ROUNDS (2: HTTP rounds counting instructions with perf),
+// BENCH_RETRY_BUDGET (40 s), BENCH_COUNT_ROUNDS (3: HTTP rounds counting instructions with perf),
 // BENCH_PARTS (http,micro,icount,stream,profile), BENCH_QUICK=1 for a short smoke run written to
 // RESULTS.quick.md, BENCH_RENDER=1 to rewrite RESULTS.md and the chart from the recorded
 // results.json without measuring anything.
@@ -36,7 +36,7 @@ const warmup = num('BENCH_WARMUP', quick ? 1 : 2);
 const roundWarmup = process.env.BENCH_ROUND_WARMUP === undefined ? 0 : num('BENCH_ROUND_WARMUP', 0);
 const maxInterference = num('BENCH_MAX_INTERFERENCE', 0.25);
 const retryBudget = process.env.BENCH_RETRY_BUDGET === '0' ? 0 : num('BENCH_RETRY_BUDGET', quick ? 10 : 40);
-const countRounds = process.env.BENCH_COUNT_ROUNDS === '0' ? 0 : num('BENCH_COUNT_ROUNDS', quick ? 1 : 2);
+const countRounds = process.env.BENCH_COUNT_ROUNDS === '0' ? 0 : num('BENCH_COUNT_ROUNDS', quick ? 1 : 3);
 const parts = new Set((process.env.BENCH_PARTS ?? 'http,micro,icount,stream,profile').split(',').map((p) => p.trim()));
 const suffix = quick ? '.quick' : '';
 const resultsFile = join(BENCH_DIR, `RESULTS${suffix}.md`);
