@@ -40,7 +40,7 @@ function checkNameSlow(name: string): string {
  * Validates a header value. Short values (nearly all of them) are checked by a loop over the
  * characters, which costs a fraction of a regular-expression call; long ones by the expression.
  */
-function checkValue(name: string, value: string): string {
+export function checkValue(name: string, value: string): string {
   if (typeof value === 'string' && value.length <= 64) {
     const length = value.length;
     let i = 0;

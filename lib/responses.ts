@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { BackgroundTasks } from './background';
 import { serializeCookie, type CookieOptions } from './cookies';
-import { Headers, type HeadersInit } from './headers';
+import { Headers, checkValue, type HeadersInit } from './headers';
 
 /** What a response body is made of when it streams. */
 export type BodyChunk = string | Uint8Array;
@@ -31,8 +31,7 @@ function contentTypeFor(mediaType: string): string {
   let value = contentTypes.get(mediaType);
   if (value === undefined) {
     const charset = mediaType.startsWith('text/') && !mediaType.includes('charset=') ? '; charset=utf-8' : '';
-    value = mediaType + charset;
-    new Headers().set('content-type', value);
+    value = checkValue('content-type', mediaType + charset);
     if (contentTypes.size < 64) contentTypes.set(mediaType, value);
   }
   return value;

@@ -81,20 +81,24 @@ class EndpointApp implements HTTPApp {
           ? thenable
           : new Promise<unknown>((resolve, reject) => (then as PromiseLike<unknown>['then']).call(thenable, resolve, reject));
       return settled.then(
-        (resolved) => this.succeeded(request, resolved),
+        (resolved) => this.respond(request, resolved),
         (error: unknown) => this.failed(request, error),
       );
     }
-    return this.succeeded(request, value);
-  }
-
-  private succeeded(request: Request, value: unknown): Promise<Response> {
-    if (request.functionExits !== undefined) return this.unwindThenRespond(request, value);
     try {
-      return Promise.resolve(toResponse(value));
+      return Promise.resolve(this.respond(request, value));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * The response for the endpoint's value, after the function-scoped exit code if there is any. A
+   * plain value, not a promise, when there is none: handed back from a promise reaction, a promise
+   * would cost two more turns of the microtask queue.
+   */
+  private respond(request: Request, value: unknown): Response | Promise<Response> {
+    return request.functionExits === undefined ? toResponse(value) : this.unwindThenRespond(request, value);
   }
 
   private async unwindThenRespond(request: Request, value: unknown): Promise<Response> {

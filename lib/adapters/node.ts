@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Headers } from '../headers';
 import { HTTPException } from '../exceptions';
-import { callApp } from '../middleware/base';
+import { callApp, describeValue } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
@@ -166,8 +166,7 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
 
 /** The error for an application that resolved to something else than a {@link Response}. */
 export function notAResponse(value: unknown): TypeError {
-  const got = value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
-  return new TypeError(`The application resolved to ${got} instead of a Response`);
+  return new TypeError(`The application resolved to ${describeValue(value)} instead of a Response`);
 }
 
 /**

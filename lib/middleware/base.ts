@@ -85,9 +85,13 @@ export class Middleware<Args extends unknown[] = unknown[]> implements Middlewar
   }
 }
 
+/** What an error message calls a value that should have been a Response: `null`, its class name, or its type. */
+export function describeValue(value: unknown): string {
+  return value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}
+
 function notAResponse(middleware: string, value: unknown): never {
-  const got = value === null ? 'null' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
-  throw new TypeError(`Middleware ${middleware} must resolve to a Response, but it resolved to ${got}`);
+  throw new TypeError(`Middleware ${middleware} must resolve to a Response, but it resolved to ${describeValue(value)}`);
 }
 
 /**
