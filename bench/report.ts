@@ -46,15 +46,6 @@ function cellOf(http: HttpResults, key: string, layers: number): Cell | undefine
   return http.cells.find((c) => c.contestant.key === key && c.layers === layers && c.samples.length > 0);
 }
 
-/** The quiet runs of a cell (no other process busy), or all of them when none was quiet. */
-function usable(cell: Cell): Sample[] {
-  const quiet = cell.samples.filter((s) => !s.noisy);
-  return quiet.length > 0 ? quiet : cell.samples;
-}
-
-function medianCpu(cell: Cell | undefined): number {
-  return cell === undefined ? Number.NaN : median(usable(cell).map((s) => s.cpuPerRequest));
-}
 
 /** What a sample measured per request: CPU time (µs), or instructions (user + kernel, or user only). */
 type Metric = 'cpuPerRequest' | 'instructionsPerRequest' | 'userInstructionsPerRequest';
@@ -77,7 +68,7 @@ function usableFor(cell: Cell, metric: Metric): Sample[] {
   return quiet.length > 0 ? quiet : runs;
 }
 
-function medianOf(cell: Cell | undefined, metric: Metric): number {
+function medianOf(cell: Cell | undefined, metric: Metric = 'cpuPerRequest'): number {
   return cell === undefined ? Number.NaN : median(usableFor(cell, metric).map((s) => valueOf(s, metric)));
 }
 
@@ -242,10 +233,10 @@ export function renderSvg(http: HttpResults): string {
   const margin = { left: 64, right: 330, top: 40, bottom: 56 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
-  const raw0 = medianCpu(cellOf(http, 'raw', 0));
+  const raw0 = medianOf(cellOf(http, 'raw', 0));
   const series = CONTESTANTS.map((c) => ({
     contestant: c,
-    points: c.layers.map((n) => ({ n, y: medianCpu(cellOf(http, c.key, n)) })).filter((p) => Number.isFinite(p.y)),
+    points: c.layers.map((n) => ({ n, y: medianOf(cellOf(http, c.key, n)) })).filter((p) => Number.isFinite(p.y)),
   })).filter((s) => s.points.length > 0);
   const all = series.flatMap((s) => s.points.map((p) => p.y));
   // Linear axis; a contestant far above the others is clipped and labelled at the top.
@@ -357,7 +348,7 @@ function httpInstructionSection(http: HttpResults, perf: string | undefined): st
     );
   // How much more CPU time the servers used per request while perf counted (median over the cells).
   const slowdown = median(
-    http.cells.map((c) => median(runsOf(c, 'instructionsPerRequest').map((s) => s.cpuPerRequest)) / medianCpu(c)).filter(Number.isFinite),
+    http.cells.map((c) => median(runsOf(c, 'instructionsPerRequest').map((s) => s.cpuPerRequest)) / medianOf(c)).filter(Number.isFinite),
   );
   const rounds = http.countRounds ?? Math.max(0, ...http.cells.map((c) => runsOf(c, 'instructionsPerRequest').length));
   return [
@@ -412,7 +403,7 @@ function httpSections(http: HttpResults, perfNote: string | undefined): string[]
           const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
           if (cell === undefined) return '';
           if (cell.problems.length > 0) return `invalid: ${cell.problems.join('; ')}`;
-          const values = usable(cell).map((s) => s.cpuPerRequest);
+          const values = usableFor(cell, 'cpuPerRequest').map((s) => s.cpuPerRequest);
           const quiet = cell.samples.filter((s) => !s.noisy).length;
           return `${fmt(median(values), 1)} µs${range(values, 1)}${quiet < cell.samples.length ? ` [${quiet}/${cell.samples.length} quiet]` : ''}`;
         }),
@@ -432,7 +423,7 @@ function httpSections(http: HttpResults, perfNote: string | undefined): string[]
         ...LAYERS.map((n) => {
           const cell = http.cells.find((x) => x.contestant.key === c.key && x.layers === n);
           if (cell === undefined || cell.samples.length === 0) return '';
-          const values = usable(cell).map((s) => s.rps);
+          const values = usableFor(cell, 'cpuPerRequest').map((s) => s.rps);
           return `${fmtInt(median(values))}${values.length > 1 ? ` (${fmtInt(Math.min(...values))}–${fmtInt(Math.max(...values))})` : ''}`;
         }),
       ]),
@@ -697,9 +688,9 @@ export function summaryLines(results: SuiteResults): string[] {
   const out: string[] = ['## Summary', ''];
   const http = results.http;
   if (http) {
-    const raw0 = medianCpu(cellOf(http, 'raw', 0));
+    const raw0 = medianOf(cellOf(http, 'raw', 0));
     const describe = (key: string): string =>
-      LAYERS.map((n) => `${fmt(medianCpu(cellOf(http, key, n)), 1)}`).join(' / ');
+      LAYERS.map((n) => `${fmt(medianOf(cellOf(http, key, n)), 1)}`).join(' / ');
     out.push(
       `- Server CPU per request (µs, N = ${LAYERS.join(' / ')}): raw node:http ${fmt(raw0, 1)} at N=0; ` +
         CONTESTANTS.filter((c) => c.key !== 'raw')
