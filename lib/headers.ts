@@ -95,12 +95,16 @@ export class Headers implements Iterable<[string, string]> {
     return headers;
   }
 
-  /** The values under `name`, joined with `, `; null when there is none. */
+  /**
+   * The values under `name`, joined with `, `; null when there is none. Several `Cookie` headers are
+   * joined with `; `, as Node does (RFC 9113 §8.2.3), so they read as one list of cookies.
+   */
   get(name: string): string | null {
     const key = name.toLowerCase();
+    const separator = key === 'cookie' ? '; ' : ', ';
     let found: string | null = null;
     for (let i = 0; i < this.list.length; i += 2) {
-      if (this.list[i] === key) found = found === null ? this.list[i + 1] : `${found}, ${this.list[i + 1]}`;
+      if (this.list[i] === key) found = found === null ? this.list[i + 1] : found + separator + this.list[i + 1];
     }
     return found;
   }

@@ -4,6 +4,7 @@ import { ExitStack, resolveDependency, type DependencyValue, type DependsOptions
 import { HTTPException } from './exceptions';
 import { parseMultipart, parseUrlEncoded, removeTempFiles, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
+import { isValidHost } from './host';
 import type { HTTPApp } from './middleware/base';
 import type { ErrorLogger } from './middleware/errors';
 import type { ExceptionHandlers } from './middleware/exceptions';
@@ -354,15 +355,13 @@ export class Request<State extends object = Record<string, unknown>> {
 
   /**
    * The host always comes from the `Host` header, never from an absolute-form target, so that
-   * what `TrustedHostMiddleware` checks is what redirects are built from.
+   * what `TrustedHostMiddleware` checks is what redirects are built from. Both adapters answer 400
+   * to a `Host` that {@link isValidHost} refuses before the stack runs, so the URL's host is the
+   * header's; `localhost` stands in only for a request without one (HTTP/1.0).
    */
   private buildUrl(): URL {
-    const host = this.headers.get('host') ?? 'localhost';
-    const path = this.targetPath();
-    try {
-      return new URL(`${this.source.scheme}://${host}${path}`);
-    } catch {
-      return new URL(`${this.source.scheme}://localhost${path}`);
-    }
+    const header = this.headers.get('host');
+    const host = header !== null && isValidHost(header) ? header : 'localhost';
+    return new URL(`${this.source.scheme}://${host}${this.targetPath()}`);
   }
 }

@@ -1,5 +1,5 @@
 import { request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Headers, Request, type Application, type ErrorLogger, type HeadersInit, type RequestApp, type RequestSource } from 'stackware';
 
 /** A logger that records what it is told instead of printing it. */
@@ -39,6 +39,22 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
     const req = httpRequest(target, { method: options.method ?? 'GET', headers: options.headers, agent: false }, resolve);
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Sends raw bytes and resolves with everything the server answers until it closes or `ms` pass. */
+export function rawExchange(url: string, text: string, ms = 1000): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    const timer = setTimeout(() => socket.destroy(), ms);
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', reject);
   });
 }
 

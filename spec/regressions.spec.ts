@@ -1,5 +1,4 @@
 // Each test pins a problem found in review (a crash, a bypass, a leak) so that it cannot return.
-import { connect } from 'node:net';
 import request from 'supertest';
 import {
   Application,
@@ -19,23 +18,7 @@ import {
   type CallNext,
   type Request,
 } from 'stackware';
-import { gate, recordingLogger, serve, sleep, within } from './helpers';
-
-/** Sends raw bytes and resolves with everything the server answers until it closes or `ms` pass. */
-function raw(url: string, text: string, ms = 1000): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
-    const timer = setTimeout(() => socket.destroy(), ms);
-    socket.on('data', (chunk) => (answer += chunk.toString()));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-    socket.on('error', reject);
-  });
-}
+import { gate, rawExchange as raw, recordingLogger, serve, sleep, within } from './helpers';
 
 describe('regressions', () => {
   it('survives a streaming body whose iterator cannot even be opened: logged, connection closed, server up', async () => {

@@ -1,6 +1,7 @@
 import { Headers } from '../headers';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 import { HTTPException } from '../exceptions';
+import { isValidHost } from '../host';
 import { callApp } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
@@ -86,6 +87,15 @@ class FetchRequestSource implements RequestSource {
       if (!this.completed) listener();
     }, { once: true });
   }
+}
+
+/**
+ * The 400 for a web request whose `host` header is not a {@link isValidHost} value, or null. Without
+ * one, the host is the URL's, which the runtime has parsed already.
+ */
+function checkHostHeader(headers: globalThis.Headers): HTTPException | null {
+  const host = headers.get('host');
+  return host === null || isValidHost(host) ? null : new HTTPException(400, 'Invalid Host header');
 }
 
 /** Web headers from the flat list, every `set-cookie` kept apart. */
@@ -209,7 +219,8 @@ export function createFetchHandler(app: RequestApp, logger: ErrorLogger = consol
     const request = new Request(source, app);
     let response: Response;
     try {
-      response = await callApp(app, request).catch((error: unknown) => {
+      const badHost = checkHostHeader(webRequest.headers);
+      response = await (badHost === null ? callApp(app, request) : Promise.reject(badHost)).catch((error: unknown) => {
         // An HTTPException that escaped a bare HTTPApp (a Router, say) still gets its response.
         if (error instanceof HTTPException) return httpExceptionResponse(request, error);
         throw error;

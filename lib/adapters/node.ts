@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { Headers } from '../headers';
 import { HTTPException } from '../exceptions';
+import { isValidHost } from '../host';
 import { callApp, describeValue } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
@@ -164,6 +165,21 @@ function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogge
   res.end('Internal Server Error');
 }
 
+/**
+ * The 400 for a request whose `Host` headers are not exactly one {@link isValidHost} value (RFC 9112
+ * §3.2), or null. Read from the raw list: Node keeps only the first of several `Host` headers.
+ */
+function checkHostHeader(raw: readonly string[]): HTTPException | null {
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (++count > 1) return new HTTPException(400, 'More than one Host header');
+    if (!isValidHost(raw[i + 1])) return new HTTPException(400, 'Invalid Host header');
+  }
+  return null;
+}
+
 /** The error for an application that resolved to something else than a {@link Response}. */
 export function notAResponse(value: unknown): TypeError {
   return new TypeError(`The application resolved to ${describeValue(value)} instead of a Response`);
@@ -191,7 +207,8 @@ export function createRequestListener(app: RequestApp, logger: ErrorLogger = con
   return (req, res) => {
     inFlight?.begin();
     const request = new Request(new NodeRequestSource(req, res), app);
-    callApp(app, request).then(
+    const badHost = checkHostHeader(req.rawHeaders);
+    (badHost === null ? callApp(app, request) : Promise.reject(badHost)).then(
       (response) => respond(res, request, response),
       (error: unknown) => {
         // An `HTTPException` that escaped a bare `HTTPApp` (a Router, say) still gets its response.

@@ -1,3 +1,4 @@
+import { parseHost } from '../host';
 import type { Request } from '../requests';
 import { PlainTextResponse, RedirectResponse, type Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
@@ -20,14 +21,15 @@ export interface TrustedHostOptions {
 /** The message of the error a malformed wildcard pattern raises (Starlette's `ENFORCE_DOMAIN_WILDCARD`). */
 export const ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'.";
 
-/** The host name of a `Host` header value: the port is dropped (an IPv6 literal keeps its brackets). */
-function hostName(header: string): string {
-  if (header.startsWith('[')) {
-    const end = header.indexOf(']');
-    return end === -1 ? header : header.slice(0, end + 1);
-  }
-  const colon = header.indexOf(':');
-  return colon === -1 ? header : header.slice(0, colon);
+/**
+ * The host name a `Host` header value names, as {@link parseHost} reads it (port dropped, lower-cased,
+ * a trailing dot removed: `example.com.` is `example.com`); null for a value that is not a host.
+ */
+function hostName(header: string): string | null {
+  const parsed = parseHost(header);
+  if (parsed === null) return null;
+  const name = parsed.hostname;
+  return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 
 /**
@@ -66,7 +68,7 @@ export class TrustedHostMiddleware extends BaseHTTPMiddleware<TrustedHostOptions
     this.allowedHosts = allowedHosts;
     this.allowAny = allowedHosts.includes('*');
     this.wwwRedirect = options.wwwRedirect ?? true;
-    const patterns = allowedHosts.map((p) => p.toLowerCase());
+    const patterns = allowedHosts.map((p) => p.toLowerCase().replace(/\.$/, ''));
     this.exact = new Set(patterns.filter((p) => !p.startsWith('*')));
     this.suffixes = patterns.filter((p) => p.startsWith('*.')).map((p) => p.slice(1));
   }
@@ -74,9 +76,11 @@ export class TrustedHostMiddleware extends BaseHTTPMiddleware<TrustedHostOptions
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
     if (this.allowAny) return callNext(request);
 
-    // The first Host header, as Starlette and Node's `req.headers` read it.
+    // Exactly one valid Host header (the adapters refuse anything else before the stack runs);
+    // its parsed host name is compared, never the raw text.
     const header = request.headers.getAll('host');
-    const host = header.length === 0 ? '' : hostName(header[0]).toLowerCase();
+    const host = header.length === 1 ? hostName(header[0]) : null;
+    if (host === null) return new PlainTextResponse('Invalid host header', { statusCode: 400 });
     if (this.isAllowed(host)) return callNext(request);
 
     if (this.wwwRedirect && this.exact.has(`www.${host}`)) {
@@ -103,9 +107,8 @@ export class TrustedHostMiddleware extends BaseHTTPMiddleware<TrustedHostOptions
     } catch {
       return null;
     }
-    // `request.url` falls back to `localhost` when the Host header is not a valid authority.
-    if (url.hostname !== host) return null;
+    if (url.hostname.replace(/\.$/, '') !== host) return null;
     const port = url.port === '' ? '' : `:${url.port}`;
-    return `${url.protocol}//www.${url.hostname}${port}${url.pathname}${url.search}`;
+    return `${url.protocol}//www.${host}${port}${url.pathname}${url.search}`;
   }
 }
