@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { HTTPException } from './exceptions';
 import { Headers } from './headers';
+import type { SpoolDirectories } from './spool';
 
 /** Limits of form parsing. */
 export interface FormOptions {
@@ -63,25 +62,35 @@ export class UploadFile {
     else yield* createReadStream(this.file) as AsyncIterable<Buffer>;
   }
 
-  /** @internal Reads the part from the parser, spooling to disk past `spoolSize`. */
-  async receive(source: Readable, spoolSize: number, tempFiles: string[]): Promise<void> {
+  /**
+   * @internal Reads the part from the parser, spooling to disk past `spoolSize`. However the part
+   * ends (complete, cut off, malformed), the temporary file's descriptor is closed before this
+   * settles.
+   */
+  async receive(source: Readable, spoolSize: number, spool: SpoolDirectories): Promise<void> {
     let disk: WriteStream | null = null;
-    for await (const chunk of source as AsyncIterable<Buffer>) {
-      this.size += chunk.byteLength;
-      if (disk === null && this.size > spoolSize) {
-        const dir = await mkdtemp(join(tmpdir(), 'stackware-upload-'));
-        tempFiles.push(dir);
-        this.file = join(dir, 'upload');
-        disk = createWriteStream(this.file);
-        for (const held of this.chunks) disk.write(held);
-        this.chunks = [];
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        this.size += chunk.byteLength;
+        if (disk === null && this.size > spoolSize) {
+          this.file = join(await spool.create(), 'upload');
+          disk = createWriteStream(this.file);
+          for (const held of this.chunks) disk.write(held);
+          this.chunks = [];
+        }
+        if (disk === null) this.chunks.push(chunk);
+        else if (!disk.write(chunk)) await Promise.race([once(disk, 'drain'), once(disk, 'close')]);
       }
-      if (disk === null) this.chunks.push(chunk);
-      else if (!disk.write(chunk)) await once(disk, 'drain');
-    }
-    if (disk !== null) {
-      disk.end();
-      await once(disk, 'close');
+      if (disk !== null) {
+        disk.end();
+        await once(disk, 'close');
+      }
+    } catch (error) {
+      if (disk !== null && !disk.closed) {
+        disk.destroy();
+        await once(disk, 'close');
+      }
+      throw error;
     }
   }
 }
@@ -119,11 +128,6 @@ export class FormData implements Iterable<[string, FormValue]> {
   }
 }
 
-/** Deletes the temporary files of spooled uploads. */
-export async function removeTempFiles(dirs: readonly string[]): Promise<void> {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-}
-
 /** Parses an `application/x-www-form-urlencoded` body. */
 export function parseUrlEncoded(body: string): FormData {
   const form = new FormData();
@@ -133,13 +137,14 @@ export function parseUrlEncoded(body: string): FormData {
 
 /**
  * Parses a `multipart/form-data` body with busboy as it streams in. Spooled uploads' temporary
- * directories are pushed on `tempFiles` as soon as they exist, so they can be removed later even
- * if parsing fails.
+ * directories come from `spool`, which the request removes when it is done, even if parsing fails.
+ * When the body fails (cut off, malformed, over a limit), every part still streaming is stopped and
+ * its temporary file closed before the error is thrown.
  */
 export async function parseMultipart(
   contentType: string,
   body: AsyncIterable<Uint8Array>,
-  tempFiles: string[],
+  spool: SpoolDirectories,
   options: FormOptions = {},
 ): Promise<FormData> {
   let parser: busboy.Busboy;
@@ -154,9 +159,13 @@ export async function parseMultipart(
   const spoolSize = options.spoolSize ?? DEFAULT_SPOOL_SIZE;
   const form = new FormData();
   const pending: Promise<void>[] = [];
+  const streaming = new Set<Readable>();
   let failure: unknown = null;
   const fail = (error: unknown): void => {
     failure ??= error;
+  };
+  const stopParts = (reason: unknown): void => {
+    for (const stream of streaming) stream.destroy(reason instanceof Error ? reason : new Error('The form failed'));
   };
 
   parser.on('field', (name, value) => form.add(name, value));
@@ -164,7 +173,13 @@ export async function parseMultipart(
     const headers = new Headers({ 'content-type': info.mimeType });
     const upload = new UploadFile(info.filename ?? '', info.mimeType, headers);
     form.add(name, upload);
-    pending.push(upload.receive(stream, spoolSize, tempFiles).catch(fail));
+    streaming.add(stream);
+    pending.push(
+      upload
+        .receive(stream, spoolSize, spool)
+        .catch(fail)
+        .finally(() => streaming.delete(stream)),
+    );
   });
   parser.on('filesLimit', () => fail(new HTTPException(400, 'Too many files in the form')));
   parser.on('fieldsLimit', () => fail(new HTTPException(400, 'Too many fields in the form')));
@@ -182,11 +197,15 @@ export async function parseMultipart(
       if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), finished]);
     }
   } catch (error) {
+    stopParts(error);
     parser.destroy();
+    await Promise.all(pending);
     throw error;
   }
+  if (failure !== null) stopParts(failure);
   parser.end();
   await finished;
+  if (failure !== null) stopParts(failure);
   await Promise.all(pending);
   if (failure !== null) throw failure;
   return form;

@@ -2,9 +2,10 @@ import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
 import { ExitStack, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
 import { HTTPException } from './exceptions';
-import { parseMultipart, parseUrlEncoded, removeTempFiles, type FormData, type FormOptions } from './forms';
+import { parseMultipart, parseUrlEncoded, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
 import { isValidHost } from './host';
+import { SpoolDirectories } from './spool';
 import type { HTTPApp } from './middleware/base';
 import type { ErrorLogger } from './middleware/errors';
 import type { ExceptionHandlers } from './middleware/exceptions';
@@ -309,12 +310,12 @@ export class Request<State extends object = Record<string, unknown>> {
     const mediaType = contentType.split(';')[0].trim().toLowerCase();
     if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text());
     if (mediaType === 'multipart/form-data') {
-      const tempFiles: string[] = [];
-      (this.requestExits ??= new ExitStack()).push(() => removeTempFiles(tempFiles));
+      const spool = new SpoolDirectories();
+      (this.requestExits ??= new ExitStack()).push(() => spool.removeAll());
       // Under a modest size limit the body is read whole first, so it stays readable afterwards
       // (body(), text()); above it, it streams into the parser and can be consumed only once.
       if (this.bodyLimit() <= BUFFERED_FORM_LIMIT) await this.body();
-      return parseMultipart(contentType, this.stream(), tempFiles, options);
+      return parseMultipart(contentType, this.stream(), spool, options);
     }
     throw new HTTPException(415, `Unsupported media type for a form: ${mediaType === '' ? 'none' : mediaType}`);
   }

@@ -173,18 +173,26 @@ const runDirectly = <T>(run: () => T): T => run();
 function toWebResponse(source: FetchRequestSource, request: Request, response: Response, logger: ErrorLogger): globalThis.Response {
   const status = response.statusCode;
   const init = { status, headers: webHeaders(response) };
-  const afterwards = (): void => {
-    source.completed = true;
+  let finished = false;
+  const finish = (delivered: boolean): void => {
+    if (finished) return;
+    finished = true;
+    if (delivered) source.completed = true;
     if (response.bodyIterator !== null || hasWorkAfterResponse(request, response)) {
       void runAfterResponse(request, response, logger);
     }
   };
+  const afterwards = (): void => finish(true);
+
   if (sendsNoBody(request.method, status)) {
     discardBody(response);
     const web = new globalThis.Response(null, init);
     queueMicrotask(afterwards);
     return web;
   }
+  // A web request aborted before its response was read (the client left): the response will never
+  // be read, so its after-response work (background tasks, exit code, spooled uploads) runs now.
+  source.onDisconnect(() => finish(false));
   if (response.bodyIterator !== null) {
     const iterator = response.bodyIterator[Symbol.asyncIterator]();
     return new globalThis.Response(pullStream(iterator, response.runInContext, logger, afterwards), init);
