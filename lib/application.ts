@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { redactSecrets } from './redact';
 import { createFetchHandler, type FetchHandler } from './adapters/fetch';
 import { createRequestListener, type RequestListener } from './adapters/node';
 import {
@@ -171,13 +172,14 @@ export class Application<State extends object = Record<string, unknown>> impleme
 
   /**
    * The layers of the stack, outermost first: the server-error layer, the user middleware (the
-   * last added first) and the exception layer, each with its class name and options. Final once
+   * last added first) and the exception layer, each with its class name and options (secret-looking
+   * values such as `secretKey` shown as `'[redacted]'`). Final once
    * the application has started; before that it shows the stack the registrations so far would build.
    */
   get middlewareStack(): readonly MiddlewareLayer[] {
     return Object.freeze([
       { name: ServerErrorMiddleware.name, options: { debug: this.debug } },
-      ...this.userMiddleware.map((spec) => ({ name: spec.cls.name, options: spec.options })),
+      ...this.userMiddleware.map((spec) => ({ name: spec.cls.name, options: redactSecrets(spec.options) })),
       { name: ExceptionMiddleware.name, options: { handlers: this.exceptionHandlers.keys() } },
     ]);
   }

@@ -1,4 +1,4 @@
-import { Application, CORSMiddleware, GZipMiddleware, HTTPException } from 'stackware';
+import { Application, CORSMiddleware, GZipMiddleware, HTTPException, SessionMiddleware } from 'stackware';
 
 class TeapotError extends Error {}
 
@@ -34,5 +34,16 @@ describe('app.middlewareStack', () => {
     expect(stack.map((layer) => layer.name)).toEqual(['ServerErrorMiddleware', 'GZipMiddleware', 'ExceptionMiddleware']);
     expect(() => app.addMiddleware(CORSMiddleware)).toThrow(/after an application has started/);
     expect(app.middlewareStack).toEqual(stack);
+  });
+
+  it('shows secret-looking options redacted, never in clear (attack sweep)', () => {
+    const secretKey = 'a-session-secret-of-forty-bytes-long!!!!';
+    const app = new Application();
+    app.addMiddleware(SessionMiddleware, { secretKey, sessionCookie: 'sid' });
+    const session = app.middlewareStack.find((layer) => layer.name === 'SessionMiddleware');
+    expect(session?.options).toEqual({ secretKey: '[redacted]', sessionCookie: 'sid' });
+    expect(JSON.stringify(app.middlewareStack)).not.toContain(secretKey);
+    // The application still builds its middleware with the real key.
+    expect(() => app.callback()).not.toThrow();
   });
 });

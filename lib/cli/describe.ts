@@ -1,20 +1,8 @@
 import { inspect } from 'node:util';
 import type { MiddlewareLayer } from '../application';
+import { redactSecrets as redact } from '../redact';
 import type { HTTPApp, MiddlewareSpec } from '../middleware/base';
 import type { BaseRoute, Mount, Route, Router } from '../routing';
-
-const SECRET = /secret|password|passwd|token|key$/i;
-
-/** A copy of plain objects with the values of secret-looking keys (`secretKey`…) hidden. */
-function redact(value: unknown, depth = 0): unknown {
-  if (depth > 4 || typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [key, SECRET.test(key) ? '[redacted]' : redact(item, depth + 1)]),
-  );
-}
 
 /** Options as one short line; secrets hidden. */
 export function formatOptions(options: unknown): string {

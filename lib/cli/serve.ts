@@ -50,26 +50,52 @@ async function serveHere(command: ServeCommand, out: Output): Promise<void> {
   const app = await loadApp(parseTarget(command.target));
   const server = await start(app, command);
   const address = server.address() as AddressInfo;
-  if (cluster.isPrimary) out.info(`stackware: serving ${command.target} on ${serverUrl(command.host, address.port)} (pid ${process.pid})`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
-    server.close(() => {
+    server.close((error) => {
+      // The graceful close hands back what the lifespan's shutdown threw: said, and a failed exit.
+      if (error !== undefined) {
+        out.error(`stackware: the shutdown failed: ${error.stack ?? String(error)}`);
+        process.exit(1);
+      }
       if (cluster.isPrimary) out.info('stackware: stopped');
       process.exit(0);
     });
   };
   for (const signal of SIGNALS) process.on(signal, stop);
+  // Announced only once the signals are handled: a supervisor that stops the server as soon as it
+  // reads this line gets the graceful stop, never the default kill.
+  if (cluster.isPrimary) out.info(`stackware: serving ${command.target} on ${serverUrl(command.host, address.port)} (pid ${process.pid})`);
 }
 
-/** Forks the workers, reports once all listen, forwards shutdown signals, restarts a worker that dies. */
+/** The first wait before a replacement worker that failed to start is tried again, and the longest. */
+const FIRST_RETRY_MS = 1000;
+const LAST_RETRY_MS = 30_000;
+
+/**
+ * Forks the workers, reports once all listen, forwards shutdown signals, restarts a worker that
+ * dies. Only a failure before the cluster ever served stops it: after that, a replacement that
+ * fails to start is tried again after a back-off (1 s, doubling to 30 s) while the healthy workers
+ * keep serving.
+ */
 function supervise(command: ServeCommand, out: Output): void {
   const { file } = parseTarget(command.target);
   if (!existsSync(file)) throw new LoadError(`No such module: ${file}`);
   const ready = new Map<Worker, number>();
   let announced = false;
   let stopping = false;
+  let retryMs = FIRST_RETRY_MS;
+  const retries = new Set<NodeJS.Timeout>();
+  const liveWorkers = (): number => Object.keys(cluster.workers ?? {}).length;
+  const forkLater = (ms: number): void => {
+    const timer = setTimeout(() => {
+      retries.delete(timer);
+      if (!stopping) cluster.fork();
+    }, ms);
+    retries.add(timer);
+  };
 
   const stopAll = (signal: NodeJS.Signals): void => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
@@ -77,7 +103,10 @@ function supervise(command: ServeCommand, out: Output): void {
 
   cluster.on('listening', (worker, address) => {
     ready.set(worker, address.port);
-    if (announced) out.info(`stackware: worker ${worker.process.pid} started`);
+    if (announced) {
+      retryMs = FIRST_RETRY_MS;
+      out.info(`stackware: worker ${worker.process.pid} started`);
+    }
     if (announced || ready.size < command.workers) return;
     announced = true;
     const pids = [...ready.keys()].map((w) => w.process.pid).join(', ');
@@ -86,19 +115,28 @@ function supervise(command: ServeCommand, out: Output): void {
 
   cluster.on('exit', (worker, code, signal) => {
     const wasReady = ready.delete(worker);
+    const how = signal ?? `exit code ${code}`;
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
+      // A worker whose shutdown failed (it said why) makes the whole stop a failure.
+      if (signal === null && code !== 0) process.exitCode = 1;
+      if (liveWorkers() === 0) {
         out.info('stackware: stopped');
         process.exit();
       }
       return;
     }
-    if (!wasReady) {
-      out.error(`stackware: a worker failed to start (${signal ?? `exit code ${code}`}); stopping`);
+    if (!wasReady && !announced) {
+      out.error(`stackware: a worker failed to start (${how}); stopping`);
       stopping = true;
       stopAll('SIGTERM');
       process.exitCode = 1;
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1);
+      if (liveWorkers() === 0) process.exit(1);
+      return;
+    }
+    if (!wasReady) {
+      out.error(`stackware: a replacement worker failed to start (${how}); trying again in ${retryMs / 1000} s`);
+      forkLater(retryMs);
+      retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
       return;
     }
     out.error(`stackware: worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another`);
@@ -112,6 +150,12 @@ function supervise(command: ServeCommand, out: Output): void {
         return;
       }
       stopping = true;
+      for (const timer of retries) clearTimeout(timer);
+      retries.clear();
+      if (liveWorkers() === 0) {
+        out.info('stackware: stopped');
+        process.exit();
+      }
       stopAll('SIGTERM');
       setTimeout(() => stopAll('SIGKILL'), (command.gracefulTimeout + 5) * 1000).unref();
     });

@@ -37,6 +37,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 
+/** Shorter secret keys get a warning: an HMAC key should have at least as many bytes as SHA-256's output. */
+const MIN_SECRET_BYTES = 32;
+
 /**
  * Keeps `request.session` in a signed cookie, as Starlette's `SessionMiddleware` does, and
  * byte-compatible with it: a cookie written by one is read by the other with the same secret.
@@ -69,6 +72,12 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
     super(app, options);
     if (typeof options?.secretKey !== 'string' || options.secretKey === '') {
       throw new TypeError('SessionMiddleware requires a non-empty secretKey');
+    }
+    if (Buffer.byteLength(options.secretKey) < MIN_SECRET_BYTES) {
+      process.emitWarning(
+        `SessionMiddleware's secretKey is ${Buffer.byteLength(options.secretKey)} bytes long: use at least ${MIN_SECRET_BYTES} random bytes (e.g. crypto.randomBytes(32).toString('base64url')), or session cookies can be forged by guessing it`,
+        { code: 'STACKWARE_WEAK_SECRET_KEY' },
+      );
     }
     this.clock = options.clock ?? Date.now;
     this.signer = new TimestampSigner(options.secretKey, this.clock);

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stackware, type Running } from './run';
 
 /** GET on a new connection each time (so the cluster may hand it to any worker). */
@@ -94,4 +97,50 @@ describe('stackware serve', () => {
     expect(running.output()).toMatch(/--workers must be an integer from 1 to 1024, got "many"/);
     expect(running.output()).toMatch(/Usage:/);
   }, 30_000);
+
+  it('keeps serving when a replacement worker fails to start once after the cluster served: retried after a back-off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackware-flaky-'));
+    const failures = join(dir, 'failures');
+    try {
+      running = stackware(['serve', 'spec/fixtures/flaky-app.ts', '--port', '0', '--workers', '2'], { FLAKY_FAILURES: failures });
+      const [, url, pidList] = await running.waitFor(/on (http:\/\/127\.0\.0\.1:\d+) \(2 workers, pids (\d+, \d+)\)/);
+      writeFileSync(failures, '1');
+      const crashed = String(JSON.parse((await get(`${url}/crash`)).body).crashing);
+      await running.waitFor(/worker \d+ died \(exit code 3\); starting another/);
+      await running.waitFor(/a replacement worker failed to start \(exit code 1\); trying again in 1 s/);
+      // The healthy worker answers while the replacement waits for its retry.
+      const survivor = pidList.split(', ').find((pid) => pid !== crashed);
+      const during = await get(`${url}/`);
+      expect(during.status).toBe(200);
+      expect(String(JSON.parse(during.body).pid)).toBe(survivor);
+      const [, replacement] = await running.waitFor(/worker (\d+) started/, 10_000);
+      expect(replacement).not.toBe(crashed);
+      expect(running.child.exitCode).toBeNull();
+      running.child.kill('SIGTERM');
+      expect(await running.exited()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('still stops when a worker fails to start before the cluster ever served', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stackware-flaky-'));
+    const failures = join(dir, 'failures');
+    writeFileSync(failures, '1');
+    try {
+      running = stackware(['serve', 'spec/fixtures/flaky-app.ts', '--port', '0', '--workers', '2'], { FLAKY_FAILURES: failures });
+      await running.waitFor(/a worker failed to start \(exit code 1\); stopping/);
+      expect(await running.exited()).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it.each([[[] as string[]], [['--workers', '2']]])('logs a lifespan shutdown that throws and exits non-zero (%j)', async (extra) => {
+    running = stackware(['serve', 'spec/fixtures/failing-shutdown-app.ts', '--port', '0', ...extra]);
+    await running.waitFor(/serving \S+ on http/);
+    running.child.kill('SIGTERM');
+    expect(await running.exited()).toBe(1);
+    expect(running.output()).toMatch(/the shutdown failed: Error: could not flush the queue/);
+  }, 60_000);
 });

@@ -496,3 +496,35 @@ describe('SessionMiddleware', () => {
     });
   });
 });
+
+describe('SessionMiddleware secret key strength', () => {
+  const warningsWhile = (build: () => void): string[] => {
+    const seen: string[] = [];
+    const original = process.emitWarning;
+    process.emitWarning = ((warning: string | Error, options?: { code?: string }) => {
+      if (options?.code === 'STACKWARE_WEAK_SECRET_KEY') seen.push(String(warning));
+    }) as typeof process.emitWarning;
+    try {
+      build();
+    } finally {
+      process.emitWarning = original;
+    }
+    return seen;
+  };
+  const start = (secretKey: string): void => {
+    const app = new Application({ middleware: [new Middleware(SessionMiddleware, { secretKey })] });
+    app.callback();
+  };
+
+  it('warns at startup when the secretKey is shorter than 32 bytes, saying how long it is', () => {
+    const warnings = warningsWhile(() => start('short-secret'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/secretKey is 12 bytes long: use at least 32 random bytes/);
+  });
+
+  it('counts bytes, not characters, and says nothing for 32 bytes or more', () => {
+    expect(warningsWhile(() => start('é'.repeat(15)))).toHaveLength(1); // 30 bytes
+    expect(warningsWhile(() => start('é'.repeat(16)))).toEqual([]); // 32 bytes
+    expect(warningsWhile(() => start('x'.repeat(32)))).toEqual([]);
+  });
+});

@@ -19,7 +19,7 @@ export const app = new Application();
 
 // Added first = innermost. On the way in a request meets them from the bottom of this list up.
 app.addMiddleware(TimeoutMiddleware, { seconds: 5 });
-app.addMiddleware(SessionMiddleware, { secretKey: process.env.SECRET_KEY ?? 'dev-only-secret-set-SECRET_KEY' });
+app.addMiddleware(SessionMiddleware, { secretKey: process.env.SECRET_KEY ?? 'dev-only-secret: set SECRET_KEY in production' });
 app.addMiddleware(ProcessTimeHeaderMiddleware);
 app.addMiddleware(ServerTimingMiddleware);
 app.addMiddleware(GZipMiddleware);
