@@ -27,6 +27,7 @@ export {
 } from './middleware/exceptions';
 export { CONVERTORS, compilePath, type CompiledPath, type Convertor } from './paths';
 export { Request, type Client, type RequestApp, type RequestSource } from './requests';
+export type { FinishListener, ResponseFinished } from './finish';
 export {
   HTMLResponse,
   JSONResponse,

@@ -4,6 +4,7 @@ import { ExitStack, resolveDependency, type DependencyValue, type DependsOptions
 import { HTTPException } from './exceptions';
 import { parseMultipart, parseUrlEncoded, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
+import { FinishListeners, type FinishListener } from './finish';
 import { isValidHost } from './host';
 import { SpoolDirectories } from './spool';
 import type { HTTPApp } from './middleware/base';
@@ -119,6 +120,11 @@ export class Request<State extends object = Record<string, unknown>> {
   endpointError: unknown;
   private openSession: (() => Record<string, unknown>) | undefined;
 
+  /** @internal The response-finished listeners, once one was added; the adapter fires them. */
+  finishListeners: FinishListeners | undefined;
+  /** When the request arrived, on the `performance.now()` clock. */
+  readonly startedAt: number;
+
   /** The application the adapter serves (the root, outside any mount). */
   private readonly rootApp: RequestApp | undefined;
 
@@ -127,6 +133,23 @@ export class Request<State extends object = Record<string, unknown>> {
     this.method = source.method;
     this.app = app;
     this.rootApp = app;
+    this.startedAt = performance.now();
+  }
+
+  /**
+   * The response-finished hook: `listener` is called once, after the response's last byte was
+   * flushed to the connection, or when the client went away first (`completed: false`), with the
+   * status, the body bytes sent and the duration since the request arrived. A streaming response
+   * is timed to its end. Both adapters fire it; background tasks run after it, not before. Access
+   * logs, metrics, spans and rate-limit bookkeeping end here.
+   *
+   * @example
+   * ```ts
+   * request.onFinish(({ statusCode, durationMs }) => histogram.observe({ status: statusCode }, durationMs));
+   * ```
+   */
+  onFinish(listener: FinishListener): void {
+    (this.finishListeners ??= new FinishListeners()).add(listener);
   }
 
   /** The full URL, built from the scheme, the `Host` header and the request target. */

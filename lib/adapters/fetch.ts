@@ -108,15 +108,16 @@ function webHeaders(response: Response): globalThis.Headers {
 
 /**
  * A body stream pulled lazily: one chunk of `chunks` per read of the consumer (no read-ahead), so
- * the consumer's pace is the producer's. `done` runs once, after the last chunk was read, an error,
- * or a cancel (which stops `chunks` through its `return()`).
+ * the consumer's pace is the producer's. `done` runs once, after the last chunk was read (`true`), an
+ * error or a cancel (`false`; a cancel stops `chunks` through its `return()`), with the bytes read.
  */
 function pullStream(
   chunks: AsyncIterator<BodyChunk>,
   step: <T>(run: () => T) => T,
   logger: ErrorLogger,
-  done: () => void,
+  done: (completed: boolean, bytes: number) => void,
 ): ReadableStream<Uint8Array> {
+  let bytes = 0;
   let settled = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -130,16 +131,18 @@ function pullStream(
           settled = true;
           logger.error('Error while streaming the response body; the stream was aborted', error);
           controller.error(error);
-          done();
+          done(false, bytes);
           return;
         }
         if (settled) return;
         if (next.done) {
           settled = true;
           controller.close();
-          done();
+          done(true, bytes);
         } else {
-          controller.enqueue(toBytes(next.value));
+          const chunk = toBytes(next.value);
+          bytes += chunk.byteLength;
+          controller.enqueue(chunk);
         }
       },
       async cancel() {
@@ -150,7 +153,7 @@ function pullStream(
         } catch (error) {
           logger.error('The streaming body failed while being stopped', error);
         }
-        done();
+        done(false, bytes);
       },
     },
     { highWaterMark: 0 },
@@ -174,20 +177,23 @@ function toWebResponse(source: FetchRequestSource, request: Request, response: R
   const status = response.statusCode;
   const init = { status, headers: webHeaders(response) };
   let finished = false;
-  const finish = (delivered: boolean): void => {
+  // `delivered`: the consumer read the body to its end (or there was none); otherwise the web request
+  // was aborted first, the body failed, or the consumer cancelled it.
+  const finish = (delivered: boolean, completed = delivered, bytes = 0): void => {
     if (finished) return;
     finished = true;
     if (delivered) source.completed = true;
+    request.finishListeners?.fire({ statusCode: status, bytesSent: bytes, completed, durationMs: performance.now() - request.startedAt }, logger);
     if (response.bodyIterator !== null || hasWorkAfterResponse(request, response)) {
       void runAfterResponse(request, response, logger);
     }
   };
-  const afterwards = (): void => finish(true);
+  const afterwards = (completed: boolean, bytes: number): void => finish(true, completed, bytes);
 
   if (sendsNoBody(request.method, status)) {
     discardBody(response);
     const web = new globalThis.Response(null, init);
-    queueMicrotask(afterwards);
+    queueMicrotask(() => finish(true));
     return web;
   }
   // A web request aborted before its response was read (the client left): the response will never
@@ -197,7 +203,7 @@ function toWebResponse(source: FetchRequestSource, request: Request, response: R
     const iterator = response.bodyIterator[Symbol.asyncIterator]();
     return new globalThis.Response(pullStream(iterator, response.runInContext, logger, afterwards), init);
   }
-  if (hasWorkAfterResponse(request, response)) {
+  if (hasWorkAfterResponse(request, response) || request.finishListeners !== undefined) {
     // Known only when the consumer has read the body: stream the fixed body to find out.
     return new globalThis.Response(pullStream(once(response.body), runDirectly, logger, afterwards), init);
   }
@@ -235,6 +241,7 @@ export function createFetchHandler(app: RequestApp, logger: ErrorLogger = consol
       });
       if (!(response instanceof Response)) throw notAResponse(response);
     } catch (error) {
+      request.finishListeners?.fire({ statusCode: 500, bytesSent: 21, completed: true, durationMs: performance.now() - request.startedAt }, logger);
       void runAfterResponse(request, undefined, logger);
       return fallback500(error, logger);
     }

@@ -79,7 +79,7 @@ function waitForDrain(res: ServerResponse): Promise<void> {
  * and nothing is logged; an error thrown by the body closes the connection and is logged once.
  * Never rejects.
  */
-async function writeStream(res: ServerResponse, response: Response, logger: ErrorLogger): Promise<void> {
+async function writeStream(res: ServerResponse, response: Response, logger: ErrorLogger, sent?: SentBytes): Promise<void> {
   const step = response.runInContext;
   let iterator: AsyncIterator<BodyChunk> | undefined;
   let ended = false;
@@ -105,6 +105,7 @@ async function writeStream(res: ServerResponse, response: Response, logger: Erro
       const next: IteratorResult<BodyChunk> = await step(() => (iterator as AsyncIterator<BodyChunk>).next());
       if (next.done) break;
       if (stopped || res.destroyed) return stop();
+      if (sent !== undefined) sent.bytes += typeof next.value === 'string' ? Buffer.byteLength(next.value) : next.value.byteLength;
       if (!res.write(next.value)) await waitForDrain(res);
     }
     ended = true;
@@ -139,27 +140,55 @@ function whenDone(res: ServerResponse, request: Request, response: Response | un
   else res.once('close', done);
 }
 
+/** Body bytes written so far, counted only for a request with response-finished listeners. */
+interface SentBytes {
+  bytes: number;
+}
+
+/**
+ * Fires the request's response-finished listeners (if it has any) once `res` is over: flushed
+ * (`finish`) or closed before that (the client went away, or the body failed).
+ */
+function reportFinish(res: ServerResponse, request: Request, statusCode: number, sent: SentBytes, logger: ErrorLogger): void {
+  const listeners = request.finishListeners;
+  if (listeners === undefined) return;
+  const fire = (completed: boolean): void =>
+    listeners.fire({ statusCode, bytesSent: sent.bytes, completed, durationMs: performance.now() - request.startedAt }, logger);
+  if (res.destroyed) return fire(false);
+  res.once('finish', () => fire(true));
+  res.once('close', () => {
+    if (!res.writableFinished) fire(false);
+  });
+}
+
 function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger, inFlight?: InFlight): void {
   // A body the client is still sending and nobody read (a 413, an early answer) is not worth
   // reading to keep the connection: close it after the response instead.
   if (inFlight?.closing || res.req?.complete === false) res.shouldKeepAlive = false;
+  const sent: SentBytes | undefined = request.finishListeners === undefined ? undefined : { bytes: 0 };
+  if (sent !== undefined) reportFinish(res, request, response.statusCode, sent, logger);
   res.writeHead(response.statusCode, response.headers.toFlatList() as string[]);
   if (sendsNoBody(request.method, response.statusCode)) {
     res.end();
     discardBody(response);
   } else if (response.bodyIterator === null) {
+    if (sent !== undefined) {
+      const text = response.bodyText;
+      sent.bytes = text === null ? response.body.byteLength : Buffer.byteLength(text);
+    }
     res.end(response.bodyText ?? response.body);
   } else {
-    void writeStream(res, response, logger);
+    void writeStream(res, response, logger, sent);
   }
 }
 
-function sendFallback500(res: ServerResponse, error: unknown, logger: ErrorLogger): void {
+function sendFallback500(res: ServerResponse, request: Request, error: unknown, logger: ErrorLogger): void {
   logger.error('The application failed to produce a response', error);
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  reportFinish(res, request, 500, { bytes: 21 }, logger);
   res.shouldKeepAlive = false;
   res.writeHead(500, ['content-type', 'text/plain; charset=utf-8', 'content-length', '21']);
   res.end('Internal Server Error');
@@ -197,12 +226,12 @@ export function createRequestListener(app: RequestApp, logger: ErrorLogger = con
     try {
       send(res, request, response, logger, inFlight);
     } catch (error) {
-      sendFallback500(res, error, logger);
+      sendFallback500(res, request, error, logger);
     }
   };
   const fail = (res: ServerResponse, request: Request, error: unknown): void => {
     whenDone(res, request, undefined, logger, inFlight);
-    sendFallback500(res, error, logger);
+    sendFallback500(res, request, error, logger);
   };
   return (req, res) => {
     inFlight?.begin();
