@@ -42,6 +42,17 @@ export function rawRequest(url: string, options: { method?: string; headers?: Re
   });
 }
 
+/** Sends a raw request and reads the whole response: status, headers and body bytes, nothing decoded. */
+export async function requestBytes(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; path?: string } = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  const res = await rawRequest(url, options);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a request that does not go through Node is made of (all optional). */
