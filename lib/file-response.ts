@@ -53,7 +53,7 @@ export class FileResponse extends StreamingResponse {
     const stats = init.stats ?? statSync(path);
     if (!stats.isFile()) throw new Error(`File at path ${path} is not a file`);
     const mediaType = init.mediaType ?? guessMediaType(init.filename ?? path);
-    super(readFileRange(path), { ...init, mediaType });
+    super(readFileRange(path, { start: 0, end: stats.size }), { ...init, mediaType });
     this.path = path;
     this.stats = stats;
     const headers = this.headers;
