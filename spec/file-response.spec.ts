@@ -1,9 +1,10 @@
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Application, FileResponse, MAX_RANGES } from 'stackware';
 import { CHUNK_SIZE } from '../lib/file-body';
-import { fakeRequest, requestBytes, serve } from './helpers';
+import { fakeRequest, recordingLogger, requestBytes, serve, sleep, within } from './helpers';
 
 /** 1000 bytes of text whose every slice is different, so a wrong offset cannot go unnoticed. */
 const CONTENT = Buffer.from(Array.from({ length: 100 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`).join(''));
@@ -247,5 +248,100 @@ describe('FileResponse reads ranges from disk a chunk at a time', () => {
   it('takes the stats it is given instead of reading them again', () => {
     const stats = statSync(path);
     expect(new FileResponse(path, { stats }).stats).toBe(stats);
+  });
+});
+
+describe('FileResponse closes its file however the response ends', () => {
+  const big = Buffer.alloc(8 * 1024 * 1024, 7);
+  const path = fileWith(big, 'large.bin');
+
+  /** How many descriptors this process holds open on `file` (Linux's /proc/self/fd). */
+  function openDescriptors(file: string): number {
+    return readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    }).length;
+  }
+
+  async function until(condition: () => boolean, what: string): Promise<void> {
+    await within(
+      (async () => {
+        while (!condition()) await sleep(10);
+      })(),
+      5000,
+      what,
+    );
+  }
+
+  it('closes the file when the client goes away in the middle of the body', async () => {
+    const app = new Application();
+    app.get('/large', (request) => new FileResponse(path, { request }));
+    const server = await serve(app);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpRequest(`${server.url}/large`, { agent: false }, (res) => {
+          res.once('data', () => {
+            expect(openDescriptors(path)).toBe(1);
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => undefined);
+        req.end();
+        setTimeout(() => reject(new Error('no body within 5 s')), 5000).unref();
+      });
+      await until(() => openDescriptors(path) === 0, 'the file to be closed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never opens the file for a HEAD, and closes it after a whole GET', async () => {
+    const app = new Application();
+    app.get('/large', (request) => new FileResponse(path, { request }));
+    const server = await serve(app);
+    try {
+      expect((await requestBytes(server.url, { path: '/large', method: 'HEAD' })).body.byteLength).toBe(0);
+      expect(openDescriptors(path)).toBe(0);
+      expect((await requestBytes(server.url, { path: '/large' })).body.byteLength).toBe(big.byteLength);
+      await until(() => openDescriptors(path) === 0, 'the file to be closed');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('cuts the response short, and logs it, when the file shrinks while being sent', async () => {
+    const shrinking = fileWith(Buffer.alloc(4 * 1024 * 1024, 1), 'shrinking.bin');
+    const logger = recordingLogger();
+    const app = new Application({ logger });
+    app.get('/shrinking', (request) => {
+      const response = new FileResponse(shrinking, { request });
+      truncateSync(shrinking, 1000);
+      return response;
+    });
+    const server = await serve(app);
+    try {
+      const outcome = await new Promise<{ received: number; complete: boolean }>((resolve) => {
+        const req = httpRequest(`${server.url}/shrinking`, { agent: false }, (res) => {
+          let received = 0;
+          res.on('data', (chunk: Buffer) => (received += chunk.byteLength));
+          res.on('end', () => resolve({ received, complete: res.complete }));
+          res.on('error', () => resolve({ received, complete: false }));
+          res.on('aborted', () => resolve({ received, complete: false }));
+        });
+        req.on('error', () => undefined);
+        req.end();
+      });
+      expect(outcome.received).toBe(1000);
+      expect(outcome.complete).toBe(false);
+      await until(() => logger.errors.length > 0, 'the error to be logged');
+      expect(String((logger.errors[0].error as Error).message)).toMatch(/shrank while being sent/);
+      await until(() => openDescriptors(shrinking) === 0, 'the file to be closed');
+    } finally {
+      await server.close();
+    }
   });
 });
