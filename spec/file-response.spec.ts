@@ -217,6 +217,25 @@ describe('FileResponse over a real socket', () => {
   });
 });
 
+describe('FileResponse through app.fetch (web-standard runtimes)', () => {
+  const path = fileWith(CONTENT);
+  const app = new Application();
+  app.get('/file', (request) => new FileResponse(path, { request }));
+
+  it('answers a range, several ranges and a revalidation as over node:http', async () => {
+    const one = await app.fetch(new Request('http://app/file', { headers: { range: 'bytes=10-19' } }));
+    expect(one.status).toBe(206);
+    expect(one.headers.get('content-range')).toBe(`bytes 10-19/${SIZE}`);
+    expect(Buffer.from(await one.arrayBuffer()).equals(CONTENT.subarray(10, 20))).toBe(true);
+    const several = await app.fetch(new Request('http://app/file', { headers: { range: 'bytes=0-1, 5-6' } }));
+    expect(several.headers.get('content-type')).toMatch(/^multipart\/byteranges; boundary=/);
+    expect((await several.arrayBuffer()).byteLength).toBe(Number(several.headers.get('content-length')));
+    const revalidated = await app.fetch(new Request('http://app/file', { headers: { 'if-none-match': one.headers.get('etag') as string } }));
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe('');
+  });
+});
+
 describe('FileResponse reads ranges from disk a chunk at a time', () => {
   const big = Buffer.alloc(3 * CHUNK_SIZE + 1234);
   for (let i = 0; i < big.byteLength; i += 1) big[i] = (i * 7) % 251;
