@@ -45,7 +45,6 @@ type Encoding = 'gzip' | 'br';
 /**
  * A strong ETag names exact bytes: once compressed, the body is other bytes, so its tag becomes
  * weak (`W/"…"`) and no cache or `If-Range` treats the two bodies as the same (RFC 9110 §8.8.1).
- * A 304 answered to a client that accepts the coding gets the same weak tag its 200 had.
  */
 function weakenETag(headers: Headers): void {
   const etag = headers.get('etag');
@@ -183,7 +182,11 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     const encoding = negotiate(request.headers.get('accept-encoding'), this.brotli);
     const response = await callNext(request);
     const headers = response.headers;
-    if (response.statusCode === 304 && encoding !== null) weakenETag(headers);
+    // A 304 stands for the 200 this middleware may have compressed: the same Vary, the same weak tag.
+    if (response.statusCode === 304) {
+      headers.addVary('Accept-Encoding');
+      if (encoding !== null) weakenETag(headers);
+    }
     // A 206's ranges count bytes of the identity body: compressing them would corrupt the file.
     if (headers.has('content-encoding') || bodyless(response.statusCode) || response.statusCode === 206) return response;
     const contentType = (headers.get('content-type') ?? '').toLowerCase();

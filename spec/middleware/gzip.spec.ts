@@ -445,12 +445,17 @@ describe('GZipMiddleware and validators (ETag, ranges)', () => {
     expect((await get('/weak', { 'accept-encoding': 'gzip' })).res.headers.etag).toBe('W/"already-weak"');
   });
 
-  it('answers a revalidation of the compressed copy with a 304 carrying the same weak ETag', async () => {
+  it('answers a revalidation of the compressed copy with a 304 carrying the same weak ETag and Vary (RFC 9110 §15.4.5)', async () => {
     const first = await get('/file', { 'accept-encoding': 'gzip' });
     const { res, body } = await get('/file', { 'accept-encoding': 'gzip', 'if-none-match': first.res.headers.etag as string });
     expect(res.statusCode).toBe(304);
     expect(res.headers.etag).toBe(first.res.headers.etag);
+    expect(res.headers.vary).toBe('Accept-Encoding');
     expect(body.byteLength).toBe(0);
+    const identity = await get('/file', { 'accept-encoding': 'identity', 'if-none-match': first.res.headers.etag as string });
+    expect(identity.res.statusCode).toBe(304);
+    expect(identity.res.headers.etag).toMatch(/^"/);
+    expect(identity.res.headers.vary).toBe('Accept-Encoding');
   });
 
   it('never compresses a 206: its content-range counts identity bytes', async () => {
