@@ -24,6 +24,7 @@ import { runMicroCount } from './micro-count.js';
 import { runProfile } from './profile.js';
 import { renderMarkdown, renderSvg, summaryLines, targetSummary, type SuiteResults } from './report.js';
 import { runStreamBench } from './stream-bench.js';
+import { carrySections } from './sections.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const num = (name: string, fallback: number): number => {
@@ -47,7 +48,8 @@ const dataFile = join(BENCH_DIR, `results${suffix}.json`);
 /** Writes RESULTS.md and the chart from a results object (a fresh run, or results.json). */
 function render(results: SuiteResults): void {
   if (results.http) writeFileSync(svgFile, renderSvg(results.http));
-  writeFileSync(resultsFile, renderMarkdown(results, summaryLines(results)));
+  const previous = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
+  writeFileSync(resultsFile, carrySections(previous, renderMarkdown(results, summaryLines(results))));
   const summary = targetSummary(results);
   process.stdout.write(`\n${summary.lines.join('\n')}\n\n`);
   log(`wrote ${resultsFile}${results.http ? ` and ${svgFile}` : ''}: ${summary.passed} targets pass, ${summary.failed} fail`);

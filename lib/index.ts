@@ -41,6 +41,23 @@ export {
 } from './responses';
 export { FileResponse, type FileResponseInit } from './file-response';
 export {
+  MAX_RANGES,
+  parseRange,
+  type ByteRange,
+  type MalformedRange,
+  type RangeRequest,
+  type SatisfiableRanges,
+  type UnsatisfiableRange,
+  type WholeRepresentation,
+} from './byte-ranges';
+export {
+  checkPreconditions,
+  evaluatePreconditions,
+  type ConditionalRequest,
+  type PreconditionOutcome,
+  type Validators,
+} from './preconditions';
+export {
   Match,
   Mount,
   Route,
@@ -65,7 +82,7 @@ export {
   type DependencyValue,
   type DependsOptions,
 } from './dependencies';
-export { StaticFiles, type StaticFilesOptions } from './staticfiles';
+export { StaticFiles, type DotfilesPolicy, type StaticFilesOptions } from './staticfiles';
 export { LifespanRunner, type Lifespan } from './lifespan';
 export { InFlight, makeGraceful } from './server';
 export { RequestIdMiddleware, requestId, type RequestIdOptions } from './middleware/requestid';

@@ -58,6 +58,31 @@ export function rawExchange(url: string, text: string, ms = 1000): Promise<strin
   });
 }
 
+/** Sends a raw request and reads the whole response: status, headers and body bytes, nothing decoded. */
+export async function requestBytes(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; path?: string } = {},
+): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  const res = await rawRequest(url, options);
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) };
+}
+
+/**
+ * `describe` when the component a suite needs is there; otherwise a suite of one failing test whose
+ * message says what is missing and how to get it, so a missing component never passes silently.
+ */
+export function describeWith(available: boolean, missing: string): (name: string, body: () => void) => void {
+  if (available) return describe;
+  return (name) =>
+    describe(name, () => {
+      it(`needs ${missing}`, () => {
+        throw new Error(`Cannot run "${name}": ${missing}`);
+      });
+    });
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a request that does not go through Node is made of (all optional). */

@@ -42,7 +42,21 @@ const brotliAsync = promisify<Uint8Array, BrotliOptions, Buffer>(brotliCompress)
 
 type Encoding = 'gzip' | 'br';
 
+/**
+ * A strong ETag names exact bytes: once compressed, the body is other bytes, so its tag becomes
+ * weak (`W/"…"`) and no cache or `If-Range` treats the two bodies as the same (RFC 9110 §8.8.1).
+ */
+function weakenETag(headers: Headers): void {
+  const etag = headers.get('etag');
+  if (etag !== null && etag.startsWith('"')) headers.set('etag', `W/${etag}`);
+}
 
+/** Labels a response as compressed: its coding, a weak ETag, and no `accept-ranges` (ranges count identity bytes). */
+function markCompressed(headers: Headers, encoding: Encoding): void {
+  headers.set('content-encoding', encoding);
+  weakenETag(headers);
+  headers.delete('accept-ranges');
+}
 
 /**
  * The q-value and position of each coding in an `Accept-Encoding` header (names lower-cased).
@@ -168,7 +182,13 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     const encoding = negotiate(request.headers.get('accept-encoding'), this.brotli);
     const response = await callNext(request);
     const headers = response.headers;
-    if (headers.has('content-encoding') || bodyless(response.statusCode)) return response;
+    // A 304 stands for the 200 this middleware may have compressed: the same Vary, the same weak tag.
+    if (response.statusCode === 304) {
+      headers.addVary('Accept-Encoding');
+      if (encoding !== null) weakenETag(headers);
+    }
+    // A 206's ranges count bytes of the identity body: compressing them would corrupt the file.
+    if (headers.has('content-encoding') || bodyless(response.statusCode) || response.statusCode === 206) return response;
     const contentType = (headers.get('content-type') ?? '').toLowerCase();
     if (EXCLUDED_CONTENT_TYPES.some((excluded) => contentType.startsWith(excluded))) return response;
 
@@ -176,7 +196,7 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
       if (response.body.byteLength < this.minimumSize) return response;
       headers.addVary('Accept-Encoding');
       if (encoding === null) return response;
-      headers.set('content-encoding', encoding);
+      markCompressed(headers, encoding);
       response.setBody(await this.compress(response.body, encoding));
       return response;
     }
@@ -184,7 +204,7 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     // Streaming: compressed whatever the size of its chunks, as in Starlette.
     headers.addVary('Accept-Encoding');
     if (encoding === null) return response;
-    headers.set('content-encoding', encoding);
+    markCompressed(headers, encoding);
     headers.delete('content-length');
     // A HEAD response sends no body: keep the original stream, which the server closes unread.
     if (request.method !== 'HEAD') response.bodyIterator = compressStream(response.bodyIterator, encoding, this.compressLevel);

@@ -1,20 +1,18 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { describeWith } from '../helpers';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Application, CORSMiddleware, HTMLResponse, SessionMiddleware } from 'stackware';
 
 /**
  * CORS and sessions exist for browsers, so they are checked in one: Debian's Chromium, driven by
- * playwright-core. `.ci/run` installs Chromium; where it is missing this suite is skipped with a
+ * playwright-core. `.ci/run` installs Chromium; where it is missing this suite fails with a
  * message saying so.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-const suite = available ? describe : describe.skip;
-if (!available) {
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
-}
+const suite = describeWith(available, `Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); .ci/run installs it`);
 
 
 async function listen(app: Application): Promise<{ server: Server; origin: string }> {

@@ -400,3 +400,75 @@ describe('GZipMiddleware', () => {
     });
   });
 });
+
+describe('GZipMiddleware and validators (ETag, ranges)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stackware-gzip-etag-'));
+  const path = join(dir, 'page.html');
+  const page = `<p>${'hello '.repeat(500)}</p>`;
+  writeFileSync(path, page);
+  const app = new Application({ middleware: [new Middleware(GZipMiddleware)] });
+  app.get('/file', (req) => new FileResponse(path, { request: req }));
+  app.get('/fixed', () => new PlainTextResponse(X4000, { headers: { etag: '"fixed-v1"' } }));
+  app.get('/weak', () => new PlainTextResponse(X4000, { headers: { etag: 'W/"already-weak"' } }));
+  let server: Awaited<ReturnType<typeof serve>>;
+  const get = async (at: string, headers: Record<string, string>) => {
+    const res = await within(rawRequest(server.url, { path: at, headers }), 5000, 'the response head');
+    return { res, body: await within(rawBody(res), 5000, 'the body') };
+  };
+
+  beforeAll(async () => {
+    server = await serve(app);
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('weakens the strong ETag of a file it compresses, keeps Vary, and drops accept-ranges', async () => {
+    const identity = await get('/file', { 'accept-encoding': 'identity' });
+    const strong = identity.res.headers.etag as string;
+    expect(strong).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(identity.res.headers['accept-ranges']).toBe('bytes');
+    for (const coding of ['gzip', 'br']) {
+      const { res, body } = await get('/file', { 'accept-encoding': coding });
+      expect(res.headers['content-encoding']).toBe(coding);
+      expect(res.headers.etag).toBe(`W/${strong}`);
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(res.headers['accept-ranges']).toBeUndefined();
+      expect((coding === 'gzip' ? gunzipSync(body) : brotliDecompressSync(body)).toString()).toBe(page);
+    }
+  });
+
+  it('weakens the strong ETag of a fixed body it compresses and leaves a weak one as it is', async () => {
+    expect((await get('/fixed', { 'accept-encoding': 'gzip' })).res.headers.etag).toBe('W/"fixed-v1"');
+    expect((await get('/fixed', { 'accept-encoding': 'identity' })).res.headers.etag).toBe('"fixed-v1"');
+    expect((await get('/weak', { 'accept-encoding': 'gzip' })).res.headers.etag).toBe('W/"already-weak"');
+  });
+
+  it('answers a revalidation of the compressed copy with a 304 carrying the same weak ETag and Vary (RFC 9110 §15.4.5)', async () => {
+    const first = await get('/file', { 'accept-encoding': 'gzip' });
+    const { res, body } = await get('/file', { 'accept-encoding': 'gzip', 'if-none-match': first.res.headers.etag as string });
+    expect(res.statusCode).toBe(304);
+    expect(res.headers.etag).toBe(first.res.headers.etag);
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    expect(body.byteLength).toBe(0);
+    const identity = await get('/file', { 'accept-encoding': 'identity', 'if-none-match': first.res.headers.etag as string });
+    expect(identity.res.statusCode).toBe(304);
+    expect(identity.res.headers.etag).toMatch(/^"/);
+    expect(identity.res.headers.vary).toBe('Accept-Encoding');
+  });
+
+  it('never compresses a 206: its content-range counts identity bytes', async () => {
+    const { res, body } = await get('/file', { 'accept-encoding': 'gzip', range: 'bytes=3-12' });
+    expect(res.statusCode).toBe(206);
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.headers['content-range']).toBe(`bytes 3-12/${Buffer.byteLength(page)}`);
+    expect(body.toString()).toBe(page.slice(3, 13));
+  });
+
+  it('sends the whole identity file when If-Range names the weak ETag of the compressed copy', async () => {
+    const compressed = await get('/file', { 'accept-encoding': 'gzip' });
+    const { res } = await get('/file', { 'accept-encoding': 'identity', range: 'bytes=0-9', 'if-range': compressed.res.headers.etag as string });
+    expect(res.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,1 @@
+console.log("app 3f2a1c");
