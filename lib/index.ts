@@ -1,4 +1,4 @@
-export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer } from './application';
+export { Application, type ApplicationOptions, type ListenOptions, type MethodRoute, type MiddlewareLayer } from './application';
 export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';

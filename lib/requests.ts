@@ -43,6 +43,12 @@ export interface RequestSource {
 export interface RequestApp extends HTTPApp {
   /** The largest request body read, in bytes; 1 MiB when absent. */
   readonly maxBodySize?: number;
+  /** Seconds a response may wait for the client to take a byte before it is aborted (Node adapter); 60 when absent, 0 for none. */
+  readonly sendTimeout?: number;
+  /** Seconds the rest of an upload is read and discarded after an early answer (Node adapter); 5 when absent. */
+  readonly lingeringTimeout?: number;
+  /** Bytes of an upload read and discarded after an early answer before the connection is closed (Node adapter); 16 MiB when absent. */
+  readonly lingeringMaxBytes?: number;
   /** The handlers answering an `HTTPException` caught by a middleware layer; only the default one when absent. */
   readonly exceptionHandlers?: ExceptionHandlers;
   /** Where middleware reports errors; `console` when absent. */
@@ -94,6 +100,8 @@ export class Request<State extends object = Record<string, unknown>> {
   rootPath = '';
   /** The largest body read, in bytes; set by a route's `maxBodySize`, else the application's. */
   maxBodySize: number | undefined;
+  /** The send timeout of this request's response, in seconds; set by a route's `sendTimeout`, else the server's. */
+  sendTimeout: number | undefined;
 
   private readonly source: RequestSource;
   private cachedUrl: URL | undefined;
