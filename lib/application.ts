@@ -24,6 +24,7 @@ import type { Response } from './responses';
 import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
+import { checkPoisoningAction, type PoisoningAction } from './poisoning';
 
 /** Options of {@link Application}. */
 export interface ApplicationOptions {
@@ -50,6 +51,13 @@ export interface ApplicationOptions {
   lingeringTimeout?: number;
   /** Bytes of that rest read and discarded before the connection is closed (16 MiB by default). Node adapter only. */
   lingeringMaxBytes?: number;
+  /**
+   * A JSON body with a `__proto__` key, or a form field named `__proto__`: `'error'` answers 400
+   * (the default), `'remove'` drops the key, `'ignore'` keeps it. Fastify's option of the same name.
+   */
+  onProtoPoisoning?: PoisoningAction;
+  /** A JSON body with a `constructor` key holding a `prototype` key: as {@link ApplicationOptions.onProtoPoisoning}. */
+  onConstructorPoisoning?: PoisoningAction;
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
   /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
@@ -115,6 +123,10 @@ export class Application<State extends object = Record<string, unknown>> impleme
   readonly lingeringTimeout: number | undefined;
   /** See {@link ApplicationOptions.lingeringMaxBytes}; undefined: the default, 16 MiB. */
   readonly lingeringMaxBytes: number | undefined;
+  /** See {@link ApplicationOptions.onProtoPoisoning}; undefined: the default, `'error'`. */
+  readonly onProtoPoisoning: PoisoningAction | undefined;
+  /** See {@link ApplicationOptions.onConstructorPoisoning}; undefined: the default, `'error'`. */
+  readonly onConstructorPoisoning: PoisoningAction | undefined;
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec[];
   private stack: HTTPApp | undefined;
@@ -131,6 +143,8 @@ export class Application<State extends object = Record<string, unknown>> impleme
     this.sendTimeout = checkSeconds('sendTimeout', options.sendTimeout);
     this.lingeringTimeout = checkSeconds('lingeringTimeout', options.lingeringTimeout);
     this.lingeringMaxBytes = checkSeconds('lingeringMaxBytes', options.lingeringMaxBytes);
+    this.onProtoPoisoning = checkPoisoningAction('onProtoPoisoning', options.onProtoPoisoning);
+    this.onConstructorPoisoning = checkPoisoningAction('onConstructorPoisoning', options.onConstructorPoisoning);
     this.router = new Router(options.routes);
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];

@@ -7,6 +7,7 @@ import { Headers } from './headers';
 import type { HTTPApp } from './middleware/base';
 import type { ErrorLogger } from './middleware/errors';
 import type { ExceptionHandlers } from './middleware/exceptions';
+import { guardForm, guardJson, type PoisoningOptions } from './poisoning';
 
 /** The peer of the connection. */
 export interface Client {
@@ -40,7 +41,7 @@ export interface RequestSource {
 }
 
 /** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */
-export interface RequestApp extends HTTPApp {
+export interface RequestApp extends HTTPApp, PoisoningOptions {
   /** The largest request body read, in bytes; 1 MiB when absent. */
   readonly maxBodySize?: number;
   /** Seconds a response may wait for the client to take a byte before it is aborted (Node adapter); 60 when absent, 0 for none. */
@@ -249,14 +250,20 @@ export class Request<State extends object = Record<string, unknown>> {
     return decoder.decode(await this.body());
   }
 
-  /** The body parsed as JSON; a malformed body is a 400. */
+  /**
+   * The body parsed as JSON; a malformed body is a 400. So is, by default, a body with a
+   * `__proto__` key or a `constructor` key holding a `prototype` key (the application's
+   * `onProtoPoisoning` and `onConstructorPoisoning` can remove them instead, or allow them).
+   */
   json<T = unknown>(): Promise<T> {
     this.cachedJson ??= this.text().then((text) => {
+      let value: unknown;
       try {
-        return JSON.parse(text) as unknown;
+        value = JSON.parse(text) as unknown;
       } catch (error) {
         throw new HTTPException(400, `Invalid JSON body: ${(error as Error).message}`);
       }
+      return guardJson(text, value, this.app);
     });
     return this.cachedJson as Promise<T>;
   }
@@ -279,10 +286,11 @@ export class Request<State extends object = Record<string, unknown>> {
   /**
    * The body parsed as a form: `application/x-www-form-urlencoded` or `multipart/form-data`
    * (uploads stream to memory up to `spoolSize`, then to a temporary file removed after the
-   * response). Any other content type is a 415; a malformed body a 400.
+   * response). Any other content type is a 415; a malformed body, too many fields or too long a
+   * field name a 400, and by default a field named `__proto__` too (see the application's `onProtoPoisoning`).
    */
   form(options?: FormOptions): Promise<FormData> {
-    return (this.cachedForm ??= this.parseForm(options));
+    return (this.cachedForm ??= this.parseForm(options).then((form) => guardForm(form, this.app?.onProtoPoisoning)));
   }
 
   /**
@@ -314,7 +322,7 @@ export class Request<State extends object = Record<string, unknown>> {
   private async parseForm(options?: FormOptions): Promise<FormData> {
     const contentType = this.headers.get('content-type') ?? '';
     const mediaType = contentType.split(';')[0].trim().toLowerCase();
-    if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text());
+    if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text(), options);
     if (mediaType === 'multipart/form-data') {
       const tempFiles: string[] = [];
       (this.requestExits ??= new ExitStack()).push(() => removeTempFiles(tempFiles));
