@@ -1,7 +1,10 @@
 // The showcase app (every built-in middleware) with two more layers: 10 middleware in all.
 // Also a route that fails one call in ten. Run by bench/load.ts with `node --import tsx`; prints `listening <port>`, exits on SIGTERM.
+import { rmSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { BaseHTTPMiddleware, HTTPException, type CallNext, type Request, type Response } from 'stackware';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BaseHTTPMiddleware, FileResponse, HTTPException, StreamingResponse, type CallNext, type Request, type Response } from 'stackware';
 import { app } from '../docs/examples/showcase/app.js';
 
 class Tag extends BaseHTTPMiddleware<{ name: string }> {
@@ -31,8 +34,31 @@ app.get('/flaky', () => {
   }
   return { ok: true };
 });
+// Issue 19's hostile clients: slow readers of an endless stream and of an 8 MiB file (the send
+// timeout must stop them and close their files), and uploads answered before they are read.
+let openStreams = 0;
+const chunk = new Uint8Array(64 * 1024).fill(120);
+app.get('/load-endless', () => {
+  openStreams += 1;
+  return new StreamingResponse(
+    (async function* () {
+      try {
+        for (;;) yield chunk;
+      } finally {
+        openStreams -= 1;
+      }
+    })(),
+  );
+});
+const bigFile = join(tmpdir(), `stackware-load-${process.pid}.bin`);
+writeFileSync(bigFile, Buffer.alloc(8 * 1024 * 1024, 1));
+app.get('/load-file', () => new FileResponse(bigFile));
+app.post('/load-upload', () => {
+  throw new HTTPException(401, 'Not authenticated');
+});
+
 let non2xxSent = 0;
-app.get('/load-stats', () => ({ flakyCalls, flakyFailures, non2xxSent }));
+app.get('/load-stats', () => ({ flakyCalls, flakyFailures, non2xxSent, openStreams }));
 // A full garbage collection (the load test starts this server with --expose-gc), then the memory in use.
 app.get('/load-gc', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -41,7 +67,9 @@ app.get('/load-gc', () => {
   return process.memoryUsage();
 });
 
-void app.listen(0, '127.0.0.1', { shutdownTimeout: 5 }).then((server) => {
+// A short send timeout keeps the slow-reader phase short: the default is 60 s.
+const sendTimeout = Number(process.env.LOAD_SEND_TIMEOUT ?? 2);
+void app.listen(0, '127.0.0.1', { shutdownTimeout: 5, sendTimeout }).then((server) => {
   // What went on the wire, counted apart from the app: every answer that was not a 2xx.
   server.on('request', (_req, res: ServerResponse) => {
     res.once('finish', () => {
@@ -51,6 +79,7 @@ void app.listen(0, '127.0.0.1', { shutdownTimeout: 5 }).then((server) => {
   const address = server.address();
   process.stdout.write(`listening ${typeof address === 'object' && address !== null ? address.port : 0}\n`);
   const stop = (): void => {
+    rmSync(bigFile, { force: true });
     server.close(() => process.exit(0));
   };
   process.once('SIGTERM', stop);

@@ -25,6 +25,7 @@ import type { Response } from './responses';
 import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
+import { checkPoisoningAction, type PoisoningAction } from './poisoning';
 
 /** Options of {@link Application}. */
 export interface ApplicationOptions {
@@ -38,6 +39,26 @@ export interface ApplicationOptions {
   routes?: Iterable<BaseRoute>;
   /** The largest request body read, in bytes (1 MiB by default); a larger one is a 413. */
   maxBodySize?: number;
+  /**
+   * Seconds a response may wait for the client to take a byte (60 by default, nginx's `send_timeout`;
+   * 0 for none): past it the response is aborted, its body stopped and the connection closed. A
+   * route's `sendTimeout` overrides it. Node adapter only.
+   */
+  sendTimeout?: number;
+  /**
+   * Seconds the rest of an upload is read and discarded after an answer sent before it arrived, so
+   * the client receives the answer (5 by default); then the connection is closed. Node adapter only.
+   */
+  lingeringTimeout?: number;
+  /** Bytes of that rest read and discarded before the connection is closed (16 MiB by default). Node adapter only. */
+  lingeringMaxBytes?: number;
+  /**
+   * A JSON body with a `__proto__` key, or a form field named `__proto__`: `'error'` answers 400
+   * (the default), `'remove'` drops the key, `'ignore'` keeps it. Fastify's option of the same name.
+   */
+  onProtoPoisoning?: PoisoningAction;
+  /** A JSON body with a `constructor` key holding a `prototype` key: as {@link ApplicationOptions.onProtoPoisoning}. */
+  onConstructorPoisoning?: PoisoningAction;
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
   /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
@@ -47,6 +68,19 @@ export interface ApplicationOptions {
    * closes the remaining connections by force. Default 30.
    */
   shutdownTimeout?: number;
+}
+
+/** Options of {@link Application.listen}, overriding the application's. */
+export interface ListenOptions {
+  /** See {@link ApplicationOptions.shutdownTimeout}. */
+  shutdownTimeout?: number;
+  /** See {@link ApplicationOptions.sendTimeout}; a route's own still wins (`stackware serve --timeout-send`). */
+  sendTimeout?: number;
+}
+
+function checkSeconds(name: string, value: number | undefined): number | undefined {
+  if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new TypeError(`${name} must be a number >= 0, got ${String(value)}`);
+  return value;
 }
 
 /** `app.get(path, endpoint, options)` and its siblings: a route for one method. */
@@ -84,6 +118,16 @@ export class Application<State extends object = Record<string, unknown>> impleme
   readonly maxBodySize: number;
   /** Where errors are reported; `console` by default. */
   readonly logger: ErrorLogger;
+  /** See {@link ApplicationOptions.sendTimeout}; undefined: the default, 60 s. */
+  readonly sendTimeout: number | undefined;
+  /** See {@link ApplicationOptions.lingeringTimeout}; undefined: the default, 5 s. */
+  readonly lingeringTimeout: number | undefined;
+  /** See {@link ApplicationOptions.lingeringMaxBytes}; undefined: the default, 16 MiB. */
+  readonly lingeringMaxBytes: number | undefined;
+  /** See {@link ApplicationOptions.onProtoPoisoning}; undefined: the default, `'error'`. */
+  readonly onProtoPoisoning: PoisoningAction | undefined;
+  /** See {@link ApplicationOptions.onConstructorPoisoning}; undefined: the default, `'error'`. */
+  readonly onConstructorPoisoning: PoisoningAction | undefined;
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec[];
   private stack: HTTPApp | undefined;
@@ -97,6 +141,11 @@ export class Application<State extends object = Record<string, unknown>> impleme
     this.debug = options.debug ?? false;
     this.maxBodySize = options.maxBodySize ?? 1024 * 1024;
     this.logger = options.logger ?? console;
+    this.sendTimeout = checkSeconds('sendTimeout', options.sendTimeout);
+    this.lingeringTimeout = checkSeconds('lingeringTimeout', options.lingeringTimeout);
+    this.lingeringMaxBytes = checkSeconds('lingeringMaxBytes', options.lingeringMaxBytes);
+    this.onProtoPoisoning = checkPoisoningAction('onProtoPoisoning', options.onProtoPoisoning);
+    this.onConstructorPoisoning = checkPoisoningAction('onConstructorPoisoning', options.onConstructorPoisoning);
     this.router = new Router(options.routes);
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];
@@ -218,12 +267,15 @@ export class Application<State extends object = Record<string, unknown>> impleme
    * default) and resolves once it listens; rejects with the startup error, if any. The server's
    * `close()` is graceful: see {@link ApplicationOptions.shutdownTimeout}, which `options` may override.
    */
-  async listen(port = 8000, host = '127.0.0.1', options: { shutdownTimeout?: number } = {}): Promise<Server> {
+  async listen(port = 8000, host = '127.0.0.1', options: ListenOptions = {}): Promise<Server> {
     await this.startup();
     this.stack ??= this.buildStack();
     const inFlight = new InFlight();
     const timeout = options.shutdownTimeout ?? this.shutdownTimeout;
-    const server = makeGraceful(createServer(createRequestListener(this, this.logger, inFlight)), inFlight, timeout, () => this.shutdown());
+    const limits = { sendTimeout: checkSeconds('sendTimeout', options.sendTimeout) };
+    const server = makeGraceful(createServer(createRequestListener(this, this.logger, inFlight, limits)), inFlight, timeout, () =>
+      this.shutdown(),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -15,6 +15,8 @@ export interface FormOptions {
   maxFiles?: number;
   /** At most this many non-file fields (default 1000); more is a 400. */
   maxFields?: number;
+  /** The longest field name of an urlencoded form, in bytes once decoded (default 1024); longer is a 400. */
+  maxFieldNameSize?: number;
 }
 
 const DEFAULT_SPOOL_SIZE = 1024 * 1024;
@@ -128,10 +130,34 @@ export class FormData implements Iterable<[string, FormValue]> {
   }
 }
 
-/** Parses an `application/x-www-form-urlencoded` body. */
-export function parseUrlEncoded(body: string): FormData {
+/** True when `body` has more than `max` fields (`&`-separated, empty ones skipped), found without parsing it. */
+function hasMoreFields(body: string, max: number): boolean {
+  let fields = 0;
+  for (let start = 0; start <= body.length; ) {
+    let end = body.indexOf('&', start);
+    if (end === -1) end = body.length;
+    if (end > start && ++fields > max) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body. More than `maxFields` fields (1000 by
+ * default), counted before anything is decoded, or a name longer than `maxFieldNameSize` bytes
+ * (1024), is a 400.
+ */
+export function parseUrlEncoded(body: string, options: FormOptions = {}): FormData {
+  const maxFields = options.maxFields ?? 1000;
+  const maxNameSize = options.maxFieldNameSize ?? 1024;
+  if (hasMoreFields(body, maxFields)) throw new HTTPException(400, `Too many fields in the form: more than ${maxFields}`);
   const form = new FormData();
-  for (const [name, value] of new URLSearchParams(body)) form.add(name, value);
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (name.length > maxNameSize / 3 && Buffer.byteLength(name) > maxNameSize) {
+      throw new HTTPException(400, `A form field name is longer than ${maxNameSize} bytes`);
+    }
+    form.add(name, value);
+  }
   return form;
 }
 

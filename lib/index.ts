@@ -1,6 +1,7 @@
-export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer } from './application';
+export { Application, type ApplicationOptions, type ListenOptions, type MethodRoute, type MiddlewareLayer } from './application';
 export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
+export type { ConnectionLimits } from './adapters/node-connection';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
 export { parseCookies, serializeCookie, type CookieOptions } from './cookies';
@@ -75,6 +76,7 @@ export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
 export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
 export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';
+export type { PoisoningAction, PoisoningOptions } from './poisoning';
 export {
   ExitStack,
   type DependencyResult,

@@ -10,6 +10,7 @@ import { SpoolDirectories } from './spool';
 import type { HTTPApp } from './middleware/base';
 import type { ErrorLogger } from './middleware/errors';
 import type { ExceptionHandlers } from './middleware/exceptions';
+import { guardForm, guardJson, type PoisoningOptions } from './poisoning';
 
 /** The peer of the connection. */
 export interface Client {
@@ -43,9 +44,15 @@ export interface RequestSource {
 }
 
 /** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */
-export interface RequestApp extends HTTPApp {
+export interface RequestApp extends HTTPApp, PoisoningOptions {
   /** The largest request body read, in bytes; 1 MiB when absent. */
   readonly maxBodySize?: number;
+  /** Seconds a response may wait for the client to take a byte before it is aborted (Node adapter); 60 when absent, 0 for none. */
+  readonly sendTimeout?: number;
+  /** Seconds the rest of an upload is read and discarded after an early answer (Node adapter); 5 when absent. */
+  readonly lingeringTimeout?: number;
+  /** Bytes of an upload read and discarded after an early answer before the connection is closed (Node adapter); 16 MiB when absent. */
+  readonly lingeringMaxBytes?: number;
   /** The handlers answering an `HTTPException` caught by a middleware layer; only the default one when absent. */
   readonly exceptionHandlers?: ExceptionHandlers;
   /** Where middleware reports errors; `console` when absent. */
@@ -97,6 +104,8 @@ export class Request<State extends object = Record<string, unknown>> {
   rootPath = '';
   /** The largest body read, in bytes; set by a route's `maxBodySize`, else the application's. */
   maxBodySize: number | undefined;
+  /** The send timeout of this request's response, in seconds; set by a route's `sendTimeout`, else the server's. */
+  sendTimeout: number | undefined;
 
   private readonly source: RequestSource;
   private cachedUrl: URL | undefined;
@@ -266,14 +275,20 @@ export class Request<State extends object = Record<string, unknown>> {
     return decoder.decode(await this.body());
   }
 
-  /** The body parsed as JSON; a malformed body is a 400. */
+  /**
+   * The body parsed as JSON; a malformed body is a 400. So is, by default, a body with a
+   * `__proto__` key or a `constructor` key holding a `prototype` key (the application's
+   * `onProtoPoisoning` and `onConstructorPoisoning` can remove them instead, or allow them).
+   */
   json<T = unknown>(): Promise<T> {
     this.cachedJson ??= this.text().then((text) => {
+      let value: unknown;
       try {
-        return JSON.parse(text) as unknown;
+        value = JSON.parse(text) as unknown;
       } catch (error) {
         throw new HTTPException(400, `Invalid JSON body: ${(error as Error).message}`);
       }
+      return guardJson(text, value, this.app);
     });
     return this.cachedJson as Promise<T>;
   }
@@ -296,10 +311,11 @@ export class Request<State extends object = Record<string, unknown>> {
   /**
    * The body parsed as a form: `application/x-www-form-urlencoded` or `multipart/form-data`
    * (uploads stream to memory up to `spoolSize`, then to a temporary file removed after the
-   * response). Any other content type is a 415; a malformed body a 400.
+   * response). Any other content type is a 415; a malformed body, too many fields or too long a
+   * field name a 400, and by default a field named `__proto__` too (see the application's `onProtoPoisoning`).
    */
   form(options?: FormOptions): Promise<FormData> {
-    return (this.cachedForm ??= this.parseForm(options));
+    return (this.cachedForm ??= this.parseForm(options).then((form) => guardForm(form, this.app?.onProtoPoisoning)));
   }
 
   /**
@@ -331,7 +347,7 @@ export class Request<State extends object = Record<string, unknown>> {
   private async parseForm(options?: FormOptions): Promise<FormData> {
     const contentType = this.headers.get('content-type') ?? '';
     const mediaType = contentType.split(';')[0].trim().toLowerCase();
-    if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text());
+    if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text(), options);
     if (mediaType === 'multipart/form-data') {
       const spool = new SpoolDirectories();
       (this.requestExits ??= new ExitStack()).push(() => spool.removeAll());

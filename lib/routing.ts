@@ -44,6 +44,8 @@ export interface RouteOptions {
   name?: string;
   /** The largest request body this route reads, in bytes, in place of the application's `maxBodySize`. */
   maxBodySize?: number;
+  /** Seconds this route's responses may wait for the client to take a byte, in place of the application's `sendTimeout`; 0 for none. */
+  sendTimeout?: number;
 }
 
 function wrap(app: HTTPApp, middleware: readonly MiddlewareSpec[] = []): HTTPApp {
@@ -127,6 +129,7 @@ export class Route implements BaseRoute {
   private readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
   private readonly maxBodySize: number | undefined;
+  private readonly sendTimeout: number | undefined;
 
   constructor(path: string, endpoint: Endpoint, options: RouteOptions = {}) {
     if (!path.startsWith('/')) throw new Error(`Routed paths must start with '/': ${JSON.stringify(path)}`);
@@ -140,6 +143,7 @@ export class Route implements BaseRoute {
     this.middleware = [...(options.middleware ?? [])];
     this.app = wrap(new EndpointApp(endpoint), this.middleware);
     this.maxBodySize = options.maxBodySize;
+    this.sendTimeout = options.sendTimeout;
   }
 
   /** The path when it has no parameters (routers look those up in a map). */
@@ -152,9 +156,10 @@ export class Route implements BaseRoute {
     return this.methods.has(method) ? Match.Full : Match.Partial;
   }
 
-  /** Runs the route's middleware and endpoint, with the route's `maxBodySize` (if any) set on the request. */
+  /** Runs the route's middleware and endpoint, with the route's `maxBodySize` and `sendTimeout` (if any) set on the request. */
   handle(request: Request): Promise<Response> {
     if (this.maxBodySize !== undefined) request.maxBodySize = this.maxBodySize;
+    if (this.sendTimeout !== undefined) request.sendTimeout = this.sendTimeout;
     return this.app.handle(request);
   }
 }

@@ -10,6 +10,14 @@ import { Request, type Client, type RequestApp, type RequestSource } from '../re
 import { Response, discardBody, sendsNoBody, type BodyChunk } from '../responses';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 import type { InFlight } from '../server';
+import {
+  DEFAULT_LINGERING_MAX_BYTES,
+  DEFAULT_LINGERING_TIMEOUT,
+  DEFAULT_SEND_TIMEOUT,
+  lingerAfterEarlyAnswer,
+  watchSend,
+  type ConnectionLimits,
+} from './node-connection';
 
 /** A Node `http` request listener. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -41,7 +49,9 @@ class NodeRequestSource implements RequestSource {
   }
 
   body(): AsyncIterable<Uint8Array> {
-    return this.req;
+    // Not destroyed when the application stops reading half-way (a 413): the rest is discarded
+    // after the answer (see lingerAfterEarlyAnswer), so the client gets to read it.
+    return this.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
   }
 
   disconnected(): boolean {
@@ -79,7 +89,7 @@ function waitForDrain(res: ServerResponse): Promise<void> {
  * and nothing is logged; an error thrown by the body closes the connection and is logged once.
  * Never rejects.
  */
-async function writeStream(res: ServerResponse, response: Response, logger: ErrorLogger, sent?: SentBytes): Promise<void> {
+async function writeStream(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger, limits: ConnectionLimits, sent?: SentBytes): Promise<void> {
   const step = response.runInContext;
   let iterator: AsyncIterator<BodyChunk> | undefined;
   let ended = false;
@@ -106,11 +116,15 @@ async function writeStream(res: ServerResponse, response: Response, logger: Erro
       if (next.done) break;
       if (stopped || res.destroyed) return stop();
       if (sent !== undefined) sent.bytes += typeof next.value === 'string' ? Buffer.byteLength(next.value) : next.value.byteLength;
-      if (!res.write(next.value)) await waitForDrain(res);
+      if (!res.write(next.value)) {
+        guardSend(res, request, limits, logger);
+        await waitForDrain(res);
+      }
     }
     ended = true;
     res.off('close', onClose);
     res.end();
+    if (res.writableLength > 0) guardSend(res, request, limits, logger);
   } catch (error) {
     ended = true;
     if (stopped) return;
@@ -121,6 +135,14 @@ async function writeStream(res: ServerResponse, response: Response, logger: Erro
     if (socket !== null) socket.destroySoon();
     else res.destroy();
   }
+}
+
+/** Called when a write left bytes waiting: aborts the response if the client takes none for the send timeout. */
+function guardSend(res: ServerResponse, request: Request, limits: ConnectionLimits, logger: ErrorLogger): void {
+  const seconds = request.sendTimeout ?? limits.sendTimeout;
+  watchSend(res, seconds, () =>
+    logger.debug?.(`Send timeout: the client took no bytes for ${seconds} s; closed the connection (${request.method} ${request.path})`),
+  );
 }
 
 /**
@@ -161,10 +183,20 @@ function reportFinish(res: ServerResponse, request: Request, statusCode: number,
   });
 }
 
-function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger, inFlight?: InFlight): void {
-  // A body the client is still sending and nobody read (a 413, an early answer) is not worth
-  // reading to keep the connection: close it after the response instead.
-  if (inFlight?.closing || res.req?.complete === false) res.shouldKeepAlive = false;
+/** The limits of the application, overridden by the server's, overridden by the route's send timeout. */
+function connectionLimits(app: RequestApp, overrides: Partial<ConnectionLimits>): ConnectionLimits {
+  return {
+    sendTimeout: overrides.sendTimeout ?? app.sendTimeout ?? DEFAULT_SEND_TIMEOUT,
+    lingeringTimeout: overrides.lingeringTimeout ?? app.lingeringTimeout ?? DEFAULT_LINGERING_TIMEOUT,
+    lingeringMaxBytes: overrides.lingeringMaxBytes ?? app.lingeringMaxBytes ?? DEFAULT_LINGERING_MAX_BYTES,
+  };
+}
+
+function send(res: ServerResponse, request: Request, response: Response, logger: ErrorLogger, limits: ConnectionLimits, inFlight?: InFlight): void {
+  if (inFlight?.closing) res.shouldKeepAlive = false;
+  // An answer before the whole body arrived (a 413, a 401, a route that never reads it): the
+  // rest is read and discarded within bounds after the answer, so that the client receives it.
+  else if (res.req?.complete === false) lingerAfterEarlyAnswer(res.req, res, limits);
   const sent: SentBytes | undefined = request.finishListeners === undefined ? undefined : { bytes: 0 };
   if (sent !== undefined) reportFinish(res, request, response.statusCode, sent, logger);
   res.writeHead(response.statusCode, response.headers.toFlatList() as string[]);
@@ -177,8 +209,9 @@ function send(res: ServerResponse, request: Request, response: Response, logger:
       sent.bytes = text === null ? response.body.byteLength : Buffer.byteLength(text);
     }
     res.end(response.bodyText ?? response.body);
+    if (res.writableLength > 0) guardSend(res, request, limits, logger);
   } else {
-    void writeStream(res, response, logger, sent);
+    void writeStream(res, request, response, logger, limits, sent);
   }
 }
 
@@ -216,15 +249,22 @@ export function notAResponse(value: unknown): TypeError {
 
 /**
  * Serves `app` on Node's `http` server: `http.createServer(createRequestListener(app))`. With
- * `inFlight`, each request is counted until its response and background work are done.
+ * `inFlight`, each request is counted until its response and background work are done. `limits`
+ * override the application's send timeout and lingering close (`stackware serve --timeout-send`).
  */
-export function createRequestListener(app: RequestApp, logger: ErrorLogger = console, inFlight?: InFlight): RequestListener {
+export function createRequestListener(
+  app: RequestApp,
+  logger: ErrorLogger = console,
+  inFlight?: InFlight,
+  limits: Partial<ConnectionLimits> = {},
+): RequestListener {
+  const connection = connectionLimits(app, limits);
   const respond = (res: ServerResponse, request: Request, response: Response): void => {
     // Only reachable from JavaScript (an exception handler answering null, say): a 500, not a hang.
     if (!(response instanceof Response)) return fail(res, request, notAResponse(response));
     whenDone(res, request, response, logger, inFlight);
     try {
-      send(res, request, response, logger, inFlight);
+      send(res, request, response, logger, connection, inFlight);
     } catch (error) {
       sendFallback500(res, request, error, logger);
     }

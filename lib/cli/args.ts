@@ -9,6 +9,8 @@ export interface ServeCommand {
   readonly workers: number;
   /** Seconds to let requests in flight finish on shutdown before their connections are closed. */
   readonly gracefulTimeout: number;
+  /** Seconds a response may wait for the client to take a byte; undefined: the application's (60 s by default). */
+  readonly sendTimeout?: number;
 }
 
 /** What `stackware routes` was asked to do. */
@@ -26,13 +28,16 @@ export class UsageError extends Error {}
 /** The help text. */
 export const USAGE = `Usage:
   stackware serve <module>[:export] [--host HOST] [--port PORT] [--workers N] [--graceful-timeout S]
+                  [--timeout-send S]
   stackware routes <module>[:export]
 
   <module>   a .js, .mjs, .cjs or (with tsx installed) .ts file; the export is \`app\` unless named
   --host     the address to listen on (HOST, else 127.0.0.1)
   --port     the port to listen on (PORT, else 8000; 0 picks a free one)
   --workers  processes serving the same port, through node:cluster (default 1)
-  --graceful-timeout  seconds requests in flight get on SIGTERM/SIGINT before closing (default 10)`;
+  --graceful-timeout  seconds requests in flight get on SIGTERM/SIGINT before closing (default 10)
+  --timeout-send      seconds a response may wait for the client to take a byte before the
+                      connection is closed (default: the app's sendTimeout, 60; 0 for none)`;
 
 function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -54,6 +59,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
         port: { type: 'string' },
         workers: { type: 'string' },
         'graceful-timeout': { type: 'string' },
+        'timeout-send': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -77,5 +83,6 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     port: integer('port', values.port ?? env.PORT ?? '8000', 0, 65535),
     workers: integer('workers', values.workers ?? '1', 1, 1024),
     gracefulTimeout: integer('graceful-timeout', values['graceful-timeout'] ?? '10', 0, 86400),
+    ...(values['timeout-send'] === undefined ? {} : { sendTimeout: integer('timeout-send', values['timeout-send'], 0, 86400) }),
   };
 }

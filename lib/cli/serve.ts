@@ -23,7 +23,7 @@ export function serverUrl(host: string, port: number): string {
 
 /** An `Application` (from this copy of stackware or another): it runs its lifespan and closes gracefully itself. */
 interface Listening extends HTTPApp {
-  listen(port: number, host: string, options: { shutdownTimeout?: number }): Promise<Server>;
+  listen(port: number, host: string, options: { shutdownTimeout?: number; sendTimeout?: number }): Promise<Server>;
 }
 
 /**
@@ -31,10 +31,10 @@ interface Listening extends HTTPApp {
  * background tasks); any other `HTTPApp` gets the same graceful close, without a lifespan.
  */
 async function start(app: HTTPApp, command: ServeCommand): Promise<Server> {
-  const options = { shutdownTimeout: command.gracefulTimeout };
+  const options = { shutdownTimeout: command.gracefulTimeout, sendTimeout: command.sendTimeout };
   if (typeof (app as Partial<Listening>).listen === 'function') return (app as Listening).listen(command.port, command.host, options);
   const inFlight = new InFlight();
-  const server = makeGraceful(createServer(createRequestListener(app, console, inFlight)), inFlight, command.gracefulTimeout, async () => undefined);
+  const server = makeGraceful(createServer(createRequestListener(app, console, inFlight, { sendTimeout: command.sendTimeout })), inFlight, command.gracefulTimeout, async () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(command.port, command.host, () => {

@@ -9,6 +9,8 @@ import { httpExceptionResponse, type ExceptionHandlers } from './exceptions';
 export interface ErrorLogger {
   /** Reports `message`, with the error when there is one; `console.error` fits. */
   error(message: string, error?: unknown): void;
+  /** Reports what only matters when debugging (a client cut off by the send timeout); `console.debug` fits. Optional. */
+  debug?(message: string): void;
 }
 
 function escapeHtml(text: string): string {

@@ -117,7 +117,13 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
       session = new Proxy(data, {
         set(target, key, value: unknown) {
           if (typeof key === 'string') modified = true;
+          // A key named __proto__ is stored as data, never through Object.prototype's setter:
+          // `Object.assign(request.session, body)` must not change the session's prototype.
+          if (key === '__proto__') return Reflect.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
           return Reflect.set(target, key, value);
+        },
+        setPrototypeOf() {
+          return false;
         },
         defineProperty(target, key, descriptor) {
           if (typeof key === 'string') modified = true;

@@ -58,6 +58,13 @@ describe('the command line', () => {
     });
   });
 
+  it('reads --timeout-send as the send timeout in seconds, absent unless given', () => {
+    expect(parseCommand(['serve', 'main.ts', '--timeout-send', '5'], {})).toMatchObject({ sendTimeout: 5 });
+    expect(parseCommand(['serve', 'main.ts', '--timeout-send', '0'], {})).toMatchObject({ sendTimeout: 0 });
+    expect(parseCommand(['serve', 'main.ts'], {})).not.toHaveProperty('sendTimeout');
+    expect(() => parseCommand(['serve', 'main.ts', '--timeout-send', 'soon'], {})).toThrow(/--timeout-send must be an integer from 0 to 86400/);
+  });
+
   it('refuses what it cannot run', () => {
     expect(() => parseCommand([], {})).toThrow(UsageError);
     expect(() => parseCommand(['start', 'x.js'], {})).toThrow(/Unknown command "start"/);

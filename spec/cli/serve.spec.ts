@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackware, type Running } from './run';
@@ -89,6 +90,24 @@ describe('stackware serve', () => {
     expect(await running.exited()).toBe(1);
     expect(running.output()).toMatch(/this module is broken on purpose/);
     expect(running.output()).toMatch(/a worker failed to start/);
+  }, 30_000);
+
+  it('with --timeout-send, stops a stream whose client reads nothing and closes its connection', async () => {
+    running = stackware(['serve', 'spec/fixtures/endless-app.ts', '--port', '0', '--timeout-send', '1']);
+    const [, port] = await running.waitFor(/on http:\/\/127\.0\.0\.1:(\d+)/);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('GET /endless HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.pause(); // never reads
+    try {
+      await running.waitFor(/stream started/);
+      await running.waitFor(/Send timeout: the client took no bytes for 1 s; closed the connection \(GET \/endless\)/, 10_000);
+      await running.waitFor(/stream stopped/, 5000);
+    } finally {
+      socket.destroy();
+    }
+    running.child.kill('SIGTERM');
+    expect(await running.exited()).toBe(0);
   }, 30_000);
 
   it('exits 2 with the usage on a bad command line', async () => {
