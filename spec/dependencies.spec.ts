@@ -3,6 +3,7 @@ import {
   Application,
   BaseHTTPMiddleware,
   HTTPException,
+  JSONResponse,
   PlainTextResponse,
   StreamingResponse,
   type CallNext,
@@ -261,6 +262,186 @@ describe('dependencies', () => {
     try {
       expect(await (await fetch(server.url)).json()).toEqual({ plain: 'plain', promise: 'promise', sync: 'sync' });
       await waitFor(() => exits.length === 1, 'the sync exit');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('dependencies when the endpoint raises: unwound before the response, their errors become it', () => {
+  class CustomError extends Error {}
+
+  async function* catchingDep(): AsyncGenerator<string> {
+    try {
+      yield 's';
+    } catch (error) {
+      if (error instanceof CustomError) throw new HTTPException(418, 'Session error');
+      throw error;
+    }
+  }
+
+  it('tests/test_dependency_after_yield_raise.py::test_catching: an HTTPException raised at the yield is the response', async () => {
+    const logger = recordingLogger();
+    const app = new Application({ logger });
+    app.get('/catching', async (request) => {
+      await request.depends(catchingDep);
+      throw new CustomError('Simulated error during streaming');
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/catching`);
+      expect(res.status).toBe(418);
+      expect(await res.json()).toEqual({ detail: 'Session error' });
+      await sleep(20);
+      expect(logger.errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('tests/test_dependency_after_yield_raise.py::test_broken_no_raise: exit code failing after a success is logged, the 200 stands', async () => {
+    const logger = recordingLogger();
+    async function* brokenDep(): AsyncGenerator<string> {
+      yield 's';
+      throw new Error('Broken after yield');
+    }
+    const app = new Application({ logger });
+    app.get('/broken', async (request) => {
+      await request.depends(brokenDep);
+      return { message: 'all good?' };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/broken`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ message: 'all good?' });
+      await waitFor(() => logger.errors.length === 1, 'the logged exit error');
+      expect((logger.errors[0].error as Error).message).toBe('Broken after yield');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs request-scoped exit code before the response when the endpoint raised, after it when the endpoint succeeded', async () => {
+    const events: string[] = [];
+    async function* session(): AsyncGenerator<string> {
+      try {
+        yield 'db';
+      } finally {
+        events.push('session exit');
+      }
+    }
+    const app = new Application();
+    app.addMiddleware(
+      class extends BaseHTTPMiddleware {
+        async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+          const response = await callNext(request);
+          events.push(`middleware after (${response.statusCode})`);
+          return response;
+        }
+      },
+    );
+    app.get('/fails', async (request) => {
+      await request.depends(session);
+      throw new HTTPException(404, 'Item not found');
+    });
+    app.get('/succeeds', async (request) => {
+      await request.depends(session);
+      return 'ok';
+    });
+    const server = await serve(app);
+    try {
+      const failed = await fetch(`${server.url}/fails`);
+      expect(failed.status).toBe(404);
+      expect(await failed.json()).toEqual({ detail: 'Item not found' });
+      expect(events).toEqual(['session exit', 'middleware after (404)']);
+      events.length = 0;
+      await (await fetch(`${server.url}/succeeds`)).text();
+      await waitFor(() => events.length === 2, 'the exit after the response');
+      expect(events).toEqual(['middleware after (200)', 'session exit']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends an error raised by exit code through the exception handlers registered for it', async () => {
+    class ConflictError extends Error {}
+    async function* transaction(): AsyncGenerator<string> {
+      try {
+        yield 'tx';
+      } catch {
+        throw new ConflictError('rolled back');
+      }
+    }
+    const app = new Application({ logger: recordingLogger() });
+    app.exceptionHandler(ConflictError, (_request, error) => new JSONResponse({ conflict: error.message }, { statusCode: 409 }));
+    app.get('/', async (request) => {
+      await request.depends(transaction);
+      throw new Error('write failed');
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(409);
+      expect(await res.json()).toEqual({ conflict: 'rolled back' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('throws a function-scoped exit error into request-scoped exit code before the response (test_dependency_yield_scope.py::test_router_level_dep_scope_function)', async () => {
+    const seen: string[] = [];
+    async function* raiseAfterYield(): AsyncGenerator<undefined> {
+      yield undefined;
+      throw new HTTPException(503, 'Exception after yield');
+    }
+    async function* session(): AsyncGenerator<string> {
+      try {
+        yield 'db';
+      } catch (error) {
+        seen.push(`session saw ${String(error)}`);
+        throw error;
+      }
+    }
+    const app = new Application();
+    app.get('/', async (request) => {
+      await request.depends(session);
+      await request.depends(raiseAfterYield, { scope: 'function' });
+      return { status: 'ok' };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ detail: 'Exception after yield' });
+      expect(seen).toEqual(['session saw 503: Exception after yield']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('unwinds the dependencies when the endpoint value cannot be turned into JSON, before the 500', async () => {
+    const logger = recordingLogger();
+    const seen: string[] = [];
+    async function* session(): AsyncGenerator<string> {
+      try {
+        yield 'db';
+      } catch (error) {
+        seen.push(`session saw ${(error as Error).name}`);
+        throw error;
+      }
+    }
+    const app = new Application({ logger });
+    app.get('/', async (request) => {
+      await request.depends(session);
+      return { count: 1n };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(500);
+      expect(seen).toEqual(['session saw TypeError']);
+      expect(logger.errors).toHaveLength(1);
     } finally {
       await server.close();
     }
