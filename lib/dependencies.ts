@@ -8,7 +8,9 @@ export interface DependsOptions {
   /**
    * `'request'` (the default, as FastAPI 0.118+): the exit code runs after the response was sent and
    * after the background tasks. `'function'`: it runs as soon as the endpoint returns, before the
-   * response leaves.
+   * response leaves. When the endpoint raises, both run before the response. A request-scoped
+   * generator cannot depend on a function-scoped dependency; the two scopes of one function are
+   * two resolutions.
    */
   scope?: DependencyScope;
 }
@@ -84,13 +86,56 @@ export class ExitStack {
 }
 
 /**
- * Resolves `fn(arg)`: awaits a promise, or runs a generator to its first `yield` and registers the
- * rest of it (its exit code) on `exits`.
+ * Raised by `request.depends` when a request-scoped dependency with exit code asks for a
+ * function-scoped one: that one would be closed when the endpoint returns, while the outer one still
+ * holds it until after the response (FastAPI's `DependencyScopeError`).
  */
-export async function resolveDependency(result: unknown, exits: ExitStack): Promise<unknown> {
+export class DependencyScopeError extends Error {
+  constructor(dependant: string, dependency: string) {
+    super(
+      `The dependency "${dependant}" has a scope of "request", it cannot depend on dependencies with scope "function" ` +
+        `(it asked for "${dependency}"). Resolve "${dependency}" with the request scope, or "${dependant}" with { scope: 'function' }.`,
+    );
+    this.name = 'DependencyScopeError';
+  }
+}
+
+/** The dependency whose setup code is running, in the async context of that code. */
+interface Resolving {
+  readonly name: string;
+  readonly scope: DependencyScope;
+  /** True while a generator runs to its first `yield`: only a dependency with exit code outlives what it depends on. */
+  readonly hasExitCode: boolean;
+}
+
+const resolving = new AsyncLocalStorage<Resolving>();
+
+/** A dependency function's name for messages. */
+export function dependencyName(fn: { name: string }): string {
+  return fn.name === '' ? '<anonymous>' : fn.name;
+}
+
+/**
+ * The error refusing dependency `name` with `scope` when it is asked for by the setup code of a
+ * dependency that cannot depend on it, else undefined. Only the direct dependant counts, as in FastAPI.
+ */
+export function scopeConflict(name: string, scope: DependencyScope): DependencyScopeError | undefined {
+  if (scope !== 'function') return undefined;
+  const dependant = resolving.getStore();
+  if (dependant === undefined || !dependant.hasExitCode || dependant.scope !== 'request') return undefined;
+  return new DependencyScopeError(dependant.name, name);
+}
+
+/**
+ * Resolves a dependency: calls `call()` and awaits a promise, or runs a generator to its first
+ * `yield` and registers the rest of it (its exit code) on `exits`. Its setup code runs knowing which
+ * dependency it belongs to, so that what it asks for can be checked against its scope.
+ */
+export async function resolveDependency(call: () => unknown, name: string, scope: DependencyScope, exits: ExitStack): Promise<unknown> {
+  const result = resolving.run({ name, scope, hasExitCode: false }, call);
   if (!isGenerator(result)) return result;
   const generator = result;
-  const first = await generator.next();
+  const first = await resolving.run({ name, scope, hasExitCode: true }, () => generator.next());
   if (first.done) throw new Error('A dependency generator must yield a value before it returns');
   const runInContext = AsyncLocalStorage.snapshot();
   exits.push((error) =>

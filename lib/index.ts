@@ -58,6 +58,7 @@ export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
 export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';
 export {
+  DependencyScopeError,
   ExitStack,
   type DependencyResult,
   type DependencyScope,

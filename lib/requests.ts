@@ -1,6 +1,6 @@
 import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
-import { ExitStack, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
+import { ExitStack, dependencyName, resolveDependency, scopeConflict, type DependencyValue, type DependsOptions } from './dependencies';
 import { HTTPException } from './exceptions';
 import { parseMultipart, parseUrlEncoded, removeTempFiles, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
@@ -109,6 +109,7 @@ export class Request<State extends object = Record<string, unknown>> {
   private streamConsumed = false;
   private cachedForm: Promise<FormData> | undefined;
   private dependencies: Map<unknown, Promise<unknown>> | undefined;
+  private functionDependencies: Map<unknown, Promise<unknown>> | undefined;
   /** @internal Exit code of dependencies with `scope: 'function'`, run when the endpoint returns. */
   functionExits: ExitStack | undefined;
   /** @internal Exit code run after the response was sent and the background tasks ran. */
@@ -278,17 +279,24 @@ export class Request<State extends object = Record<string, unknown>> {
   }
 
   /**
-   * Resolves a dependency once per request (cached by `fn`). `fn` may return a value or a promise,
-   * or be a generator: the value it yields is returned, and the code after its `yield` runs later
-   * (see {@link DependsOptions.scope}), with the endpoint's error thrown in at the `yield` if it failed.
+   * Resolves a dependency once per request (cached by `fn` and its scope). `fn` may return a value
+   * or a promise, or be a generator: the value it yields is returned, and the code after its `yield`
+   * runs later (see {@link DependsOptions.scope}), with the endpoint's error thrown in at the `yield`
+   * if it failed. Rejects with a `DependencyScopeError` when the setup code of a request-scoped
+   * generator asks for a function-scoped dependency.
    */
   depends<R>(fn: (request: this) => R, options: DependsOptions = {}): Promise<DependencyValue<R>> {
-    const cache = (this.dependencies ??= new Map());
+    const scope = options.scope ?? 'request';
+    const name = dependencyName(fn);
+    const conflict = scopeConflict(name, scope);
+    if (conflict !== undefined) return Promise.reject(conflict);
+    // One resolution per function and scope: a function-scoped one is closed before the response,
+    // so it is never the object handed to a request-scoped request for the same function.
+    const cache = scope === 'function' ? (this.functionDependencies ??= new Map()) : (this.dependencies ??= new Map());
     let value = cache.get(fn);
     if (value === undefined) {
-      const exits =
-        options.scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
-      value = (async () => resolveDependency(fn(this), exits))();
+      const exits = scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
+      value = resolveDependency(() => fn(this), name, scope, exits);
       cache.set(fn, value);
     }
     return value as Promise<DependencyValue<R>>;

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Application,
   BaseHTTPMiddleware,
+  DependencyScopeError,
   HTTPException,
   JSONResponse,
   PlainTextResponse,
@@ -442,6 +443,173 @@ describe('dependencies when the endpoint raises: unwound before the response, th
       expect(res.status).toBe(500);
       expect(seen).toEqual(['session saw TypeError']);
       expect(logger.errors).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('dependency scopes', () => {
+  class Session {
+    open = true;
+  }
+
+  function* depSession(): Generator<Session> {
+    const session = new Session();
+    yield session;
+    session.open = false;
+  }
+
+  /** A JSON body streamed after the response left: what the resources look like by then. */
+  const streamJson = (read: () => unknown): StreamingResponse =>
+    new StreamingResponse(
+      (async function* () {
+        yield JSON.stringify(read());
+      })(),
+      { mediaType: 'application/json' },
+    );
+
+  it('test_dependency_yield_scope.py::test_broken_scope: a request-scoped generator asking for a function-scoped dependency is refused, naming both', async () => {
+    const logger = recordingLogger();
+    const opened: string[] = [];
+    function* depSessionTracked(): Generator<Session> {
+      opened.push('depSession');
+      yield* depSession();
+    }
+    async function* getNamedFuncSession(request: Request): AsyncGenerator<[string, Session]> {
+      const session = await request.depends(depSessionTracked, { scope: 'function' });
+      yield ['named', session];
+    }
+    const app = new Application({ logger });
+    app.get('/broken-scope', async (request) => {
+      await request.depends(getNamedFuncSession);
+      return 'unreachable';
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/broken-scope`);
+      expect(res.status).toBe(500);
+      expect(logger.errors).toHaveLength(1);
+      const error = logger.errors[0].error as Error;
+      expect(error).toBeInstanceOf(DependencyScopeError);
+      expect(error.message).toContain(
+        'The dependency "getNamedFuncSession" has a scope of "request", it cannot depend on dependencies with scope "function"',
+      );
+      expect(error.message).toContain('"depSessionTracked"');
+      expect(opened).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses it also when the function-scoped dependency was resolved before, by the endpoint', async () => {
+    const logger = recordingLogger();
+    async function* audit(request: Request): AsyncGenerator<string> {
+      await request.depends(depSession, { scope: 'function' });
+      yield 'audit';
+    }
+    const app = new Application({ logger });
+    app.get('/', async (request) => {
+      await request.depends(depSession, { scope: 'function' });
+      await request.depends(audit);
+      return 'unreachable';
+    });
+    const server = await serve(app);
+    try {
+      expect((await fetch(server.url)).status).toBe(500);
+      expect(logger.errors.map((e) => (e.error as Error).name)).toEqual(['DependencyScopeError']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('judges only the direct dependant: resolved side by side, or through a plain dependency, a function-scoped one is accepted', async () => {
+    async function* requestScoped(): AsyncGenerator<string> {
+      await sleep(5);
+      yield 'request';
+    }
+    async function settings(request: Request): Promise<boolean> {
+      return (await request.depends(depSession, { scope: 'function' })).open;
+    }
+    async function* usesSettings(request: Request): AsyncGenerator<boolean> {
+      yield await request.depends(settings);
+    }
+    const app = new Application();
+    app.get('/', async (request) => {
+      const [value, session] = await Promise.all([request.depends(requestScoped), request.depends(depSession, { scope: 'function' })]);
+      return { value, open: session.open, throughPlain: await request.depends(usesSettings) };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ value: 'request', open: true, throughPlain: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('test_dependency_yield_scope.py::test_two_scopes: one function in both scopes is two resolutions, the request-scoped one still open', async () => {
+    const app = new Application();
+    app.get('/two-scopes', async (request) => {
+      const functionSession = await request.depends(depSession, { scope: 'function' });
+      const requestSession = await request.depends(depSession);
+      return streamJson(() => ({ funcIsOpen: functionSession.open, reqIsOpen: requestSession.open, same: functionSession === requestSession }));
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/two-scopes`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ funcIsOpen: false, reqIsOpen: true, same: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('test_dependency_yield_scope.py::test_sub: a request-scoped generator may depend on a request-scoped dependency, the same object as the endpoint gets', async () => {
+    async function* getNamedSession(request: Request): AsyncGenerator<{ named: Session; session: Session; same: boolean }> {
+      const session = await request.depends(depSession, { scope: 'request' });
+      const sessionB = await request.depends(depSession);
+      const named = new Session();
+      yield { named, session: sessionB, same: session === sessionB };
+      named.open = false;
+    }
+    const app = new Application();
+    app.get('/sub', async (request) => {
+      const { named, session, same } = await request.depends(getNamedSession);
+      return streamJson(() => ({ namedSessionOpen: named.open, sessionOpen: session.open, same }));
+    });
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(`${server.url}/sub`)).json()).toEqual({ namedSessionOpen: true, sessionOpen: true, same: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('test_dependency_yield_scope.py::test_named_function_scope and ::test_regular_function_scope: what may depend on a function-scoped dependency', async () => {
+    async function* getNamedFuncSession(request: Request): AsyncGenerator<[Session, Session]> {
+      const session = await request.depends(depSession, { scope: 'function' });
+      const named = new Session();
+      yield [named, session];
+      named.open = false;
+    }
+    async function getNamedRegularFuncSession(request: Request): Promise<[Session, Session]> {
+      return [new Session(), await request.depends(depSession, { scope: 'function' })];
+    }
+    const app = new Application();
+    app.get('/named-function-scope', async (request) => {
+      const [named, session] = await request.depends(getNamedFuncSession, { scope: 'function' });
+      return streamJson(() => ({ namedSessionOpen: named.open, sessionOpen: session.open }));
+    });
+    app.get('/regular-function-scope', async (request) => {
+      const [named, session] = await request.depends(getNamedRegularFuncSession);
+      return streamJson(() => ({ namedSessionOpen: named.open, sessionOpen: session.open }));
+    });
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(`${server.url}/named-function-scope`)).json()).toEqual({ namedSessionOpen: false, sessionOpen: false });
+      expect(await (await fetch(`${server.url}/regular-function-scope`)).json()).toEqual({ namedSessionOpen: true, sessionOpen: false });
     } finally {
       await server.close();
     }
