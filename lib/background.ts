@@ -3,8 +3,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 /** A task to run after the response was sent. */
 export type BackgroundTask = () => unknown;
 
-/** Reports a failed background task; the application's logger by default. */
-export type TaskErrorReporter = (error: unknown) => void;
+/** Reports a failed background task; the application's logger by default. The next task waits for a returned promise. */
+export type TaskErrorReporter = (error: unknown) => void | Promise<void>;
 
 /**
  * Functions to run, in the order added, once the response has been completely sent.
@@ -37,7 +37,7 @@ export class BackgroundTasks {
       try {
         await task();
       } catch (error) {
-        report(error);
+        await report(error);
       }
     }
   }

@@ -39,7 +39,7 @@ function isGenerator(value: unknown): value is AnyGenerator {
  *
  * @inline
  */
-export type ExitErrorReporter = (error: unknown) => void;
+export type ExitErrorReporter = (error: unknown) => void | Promise<void>;
 
 /**
  * One dependency's exit code; `error` is the one to throw in at its `yield` (undefined when none).
@@ -77,7 +77,7 @@ export class ExitStack {
       try {
         await exit(current);
       } catch (raised) {
-        if (raised !== current) report(raised);
+        if (raised !== current) await report(raised);
         current = raised;
       }
     }

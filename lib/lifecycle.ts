@@ -1,4 +1,4 @@
-import type { ErrorLogger } from './middleware/errors';
+import { notifyServerErrorHandler, type ErrorLogger } from './middleware/errors';
 import type { Request } from './requests';
 import type { Response } from './responses';
 
@@ -33,14 +33,21 @@ export async function unwindFailedEndpoint(request: Request, error: unknown): Pr
  * What runs once the response has been sent (or the client went away), in this order: the
  * response's background tasks, the request's (`request.backgroundTasks`), then the exit code of
  * request-scoped dependencies, newest first. Function-scoped exit code that never ran (the
- * endpoint was not reached: a 404, an error in a middleware) runs first. After an endpoint that
+ * endpoint was not reached: a 404, an error in a middleware) runs first. Each failure is logged,
+ * then handed to the 500/`Error` exception handler (its response discarded). After an endpoint that
  * failed, its dependencies were unwound already ({@link unwindFailedEndpoint}); what is left is
- * exit code registered outside it. `response` is undefined
- * when none could be produced. Never rejects: every failure is logged.
+ * exit code registered outside it. `response` is undefined when none could be produced. Never
+ * rejects.
  */
 export async function runAfterResponse(request: Request, response: Response | undefined, logger: ErrorLogger): Promise<void> {
-  const reportTask = (error: unknown): void => logger.error('Background task failed', error);
-  const reportExit = (error: unknown): void => logger.error('Dependency exit code failed', error);
+  const report =
+    (message: string) =>
+    (error: unknown): Promise<void> => {
+      logger.error(message, error);
+      return notifyServerErrorHandler(request, error, logger);
+    };
+  const reportTask = report('Background task failed');
+  const reportExit = report('Dependency exit code failed');
   try {
     if (request.functionExits !== undefined) await request.functionExits.unwind(request.endpointError, reportExit);
     await response?.background?.run(reportTask);

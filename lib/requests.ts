@@ -47,6 +47,8 @@ export interface RequestApp extends HTTPApp {
   readonly exceptionHandlers?: ExceptionHandlers;
   /** Where middleware reports errors; `console` when absent. */
   readonly logger?: ErrorLogger;
+  /** Debug mode: a 500 shows the stack trace, and the 500/`Error` handler is not called. */
+  readonly debug?: boolean;
   /** What the lifespan's startup yielded; copied into each request's {@link Request.state}. */
   readonly lifespanState?: Record<string, unknown>;
 }
