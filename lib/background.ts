@@ -14,9 +14,26 @@ export type TaskErrorReporter = (error: unknown) => void | Promise<void>;
  */
 export class BackgroundTasks {
   private readonly tasks: BackgroundTask[] = [];
+  /** Queues that run, whole and in order, before this one's own tasks (see {@link BackgroundTasks.sequence}). */
+  private earlier: readonly BackgroundTasks[] = [];
 
   constructor(tasks: Iterable<BackgroundTask> = []) {
     for (const task of tasks) this.tasks.push(task);
+  }
+
+  /**
+   * @internal A queue that runs `first`, then `second`, each with the tasks it has when it runs
+   * (tasks added to either later still run). Neither is changed.
+   */
+  static sequence(first: BackgroundTasks, second: BackgroundTasks): BackgroundTasks {
+    const both = new BackgroundTasks();
+    both.earlier = [first, second];
+    return both;
+  }
+
+  /** @internal True when `other` is this queue or runs as part of it. */
+  includes(other: BackgroundTasks): boolean {
+    return this === other || this.earlier.some((queue) => queue.includes(other));
   }
 
   /** Adds `fn(...args)` to the end of the queue. */
@@ -28,11 +45,12 @@ export class BackgroundTasks {
 
   /** The number of tasks added. */
   get size(): number {
-    return this.tasks.length;
+    return this.earlier.reduce((sum, queue) => sum + queue.size, this.tasks.length);
   }
 
   /** Runs every task in order; a failed task is reported and does not stop the others. */
   async run(report: TaskErrorReporter = (error) => console.error('Background task failed', error)): Promise<void> {
+    for (const queue of this.earlier) await queue.run(report);
     for (const task of this.tasks) {
       try {
         await task();

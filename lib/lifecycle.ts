@@ -52,7 +52,7 @@ export async function runAfterResponse(request: Request, response: Response | un
     if (request.functionExits !== undefined) await request.functionExits.unwind(request.endpointError, reportExit);
     await response?.background?.run(reportTask);
     const scoped = request.pendingTasks();
-    if (scoped !== undefined && scoped !== response?.background) await scoped.run(reportTask);
+    if (scoped !== undefined && response?.background?.includes(scoped) !== true) await scoped.run(reportTask);
   } finally {
     if (request.requestExits !== undefined) {
       const endpointError = request.endpointError;

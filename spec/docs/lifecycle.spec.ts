@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { app as backgroundApp, events as backgroundEvents } from '../../docs/examples/lifecycle/background-middleware';
 import { app as contextApp, lines } from '../../docs/examples/lifecycle/context';
 import { app as dependenciesApp, sessions } from '../../docs/examples/lifecycle/dependencies';
 import { app as dependencyErrorsApp } from '../../docs/examples/lifecycle/dependency-errors';
@@ -34,6 +35,13 @@ describe('docs/lifecycle.md', () => {
     await client.get('/items/foo').expect(404, { detail: 'Item not found' });
     await client.get('/items/plumbus').expect(400, { detail: 'Owner error: Rick' });
     await client.get('/items/portal-gun').expect(200, { description: 'Gun to create portals', owner: 'Rick' });
+  });
+
+  it('background-middleware: the middleware\'s background keeps the endpoint\'s, which runs first', async () => {
+    backgroundEvents.length = 0;
+    await request(backgroundApp.callback()).post('/orders').expect(200, { created: true });
+    await eventually(() => backgroundEvents.length === 2);
+    expect(backgroundEvents).toEqual(['send the confirmation email', 'audit POST /orders']);
   });
 
   it('context: the request id set in middleware reaches the endpoint, the stream and the background task', async () => {
