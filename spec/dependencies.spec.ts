@@ -365,6 +365,34 @@ describe('dependencies when the endpoint raises: unwound before the response, th
     }
   });
 
+  it('still answers with the endpoint\'s error when exit code catches it without rethrowing (FastAPI: "Response not awaited")', async () => {
+    async function* swallowing(): AsyncGenerator<string> {
+      try {
+        yield 's';
+      } catch {
+        // cleaned up, error not rethrown
+      }
+    }
+    const app = new Application({ logger: recordingLogger() });
+    app.get('/missing', async (request) => {
+      await request.depends(swallowing);
+      throw new HTTPException(404, 'Item not found');
+    });
+    app.get('/bug', async (request) => {
+      await request.depends(swallowing, { scope: 'function' });
+      throw new Error('a bug');
+    });
+    const server = await serve(app);
+    try {
+      const missing = await fetch(`${server.url}/missing`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ detail: 'Item not found' });
+      expect((await fetch(`${server.url}/bug`)).status).toBe(500);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('sends an error raised by exit code through the exception handlers registered for it', async () => {
     class ConflictError extends Error {}
     async function* transaction(): AsyncGenerator<string> {
