@@ -293,7 +293,7 @@ export class Request<State extends object = Record<string, unknown>> {
     const conflict = scopeConflict(name, scope);
     if (conflict !== undefined) return Promise.reject(conflict);
     // One resolution per function and scope: a function-scoped one is closed before the response,
-    // so it is never the object handed to a request-scoped request for the same function.
+    // so a request-scoped caller of the same function must never be handed it.
     const cache = scope === 'function' ? (this.functionDependencies ??= new Map()) : (this.dependencies ??= new Map());
     let value = cache.get(fn);
     if (value === undefined) {

@@ -45,8 +45,9 @@ function debugResponse(request: Request, error: Error): Response {
 /**
  * Calls the application's 500/`Error` handler for an error raised after the response was sent (a
  * background task, dependency exit code), as Starlette's `ServerErrorMiddleware` does for anything
- * raised inside it: error reporters hook in there. The handler's response is discarded. Nothing is
- * called in debug mode (no handler is, there). Logging the error is the caller's job. Never rejects.
+ * raised inside it: error reporters hook in there. The handler's response is discarded. In debug
+ * mode no handler is called, as for the errors that become a 500. Logging the error is the
+ * caller's job. Never rejects.
  */
 export async function notifyServerErrorHandler(request: Request, thrown: unknown, logger: ErrorLogger): Promise<void> {
   const app = request.app;
