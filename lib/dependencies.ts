@@ -100,42 +100,72 @@ export class DependencyScopeError extends Error {
   }
 }
 
-/** The dependency whose setup code is running, in the async context of that code. */
-interface Resolving {
-  readonly name: string;
-  readonly scope: DependencyScope;
-  /** True while a generator runs to its first `yield`: only a dependency with exit code outlives what it depends on. */
-  readonly hasExitCode: boolean;
-}
-
-const resolving = new AsyncLocalStorage<Resolving>();
-
 /** A dependency function's name for messages. */
 export function dependencyName(fn: { name: string }): string {
   return fn.name === '' ? '<anonymous>' : fn.name;
 }
 
-/**
- * The error refusing dependency `name` with `scope` when it is asked for by the setup code of a
- * dependency that cannot depend on it, else undefined. Only the direct dependant counts, as in FastAPI.
- */
-export function scopeConflict(name: string, scope: DependencyScope): DependencyScopeError | undefined {
-  if (scope !== 'function') return undefined;
-  const dependant = resolving.getStore();
-  if (dependant === undefined || !dependant.hasExitCode || dependant.scope !== 'request') return undefined;
-  return new DependencyScopeError(dependant.name, name);
+/** The name of the function that called `callee` (the frame right below it), or null. */
+function callerName(callee: (...args: never[]) => unknown): string | null {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, sites) => sites;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, callee);
+    return holder.stack?.[0]?.getFunctionName() ?? null;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
 /**
- * Resolves a dependency: calls `call()` and awaits a promise, or runs a generator to its first
- * `yield` and registers the rest of it (its exit code) on `exits`. Its setup code runs knowing which
- * dependency it belongs to, so that what it asks for can be checked against its scope.
+ * The request-scoped generators of one request whose setup code (up to the first `yield`) is
+ * running, by name: the dependants a function-scoped dependency is checked against.
  */
-export async function resolveDependency(call: () => unknown, name: string, scope: DependencyScope, exits: ExitStack): Promise<unknown> {
-  const result = resolving.run({ name, scope, hasExitCode: false }, call);
+export class SetupsInFlight {
+  private readonly running = new Map<string, number>();
+
+  /** Marks the setup of generator `name` as running until the returned function is called. */
+  begin(name: string): () => void {
+    this.running.set(name, (this.running.get(name) ?? 0) + 1);
+    return () => {
+      const left = (this.running.get(name) as number) - 1;
+      if (left === 0) this.running.delete(name);
+      else this.running.set(name, left);
+    };
+  }
+
+  /**
+   * The error refusing function-scoped dependency `dependency`, asked for through `depends`, when
+   * the code that asked is the setup code of one of these generators; else undefined. Only the
+   * direct caller counts, as in FastAPI: a plain function that a generator calls may ask for it.
+   * The caller is found by its name on the call stack, so this costs something only while a
+   * request-scoped generator is being set up, and an anonymous generator is not checked.
+   */
+  conflict(dependency: string, depends: (...args: never[]) => unknown): DependencyScopeError | undefined {
+    if (this.running.size === 0) return undefined;
+    const caller = callerName(depends);
+    return caller !== null && this.running.has(caller) ? new DependencyScopeError(caller, dependency) : undefined;
+  }
+}
+
+/**
+ * Resolves a dependency from what its function returned: awaits a promise, or runs a generator to
+ * its first `yield` and registers the rest of it (its exit code) on `exits`. With `setups`, the
+ * generator's setup is marked as running there under `name` while it runs.
+ */
+export async function resolveDependency(result: unknown, exits: ExitStack, name: string, setups?: SetupsInFlight): Promise<unknown> {
   if (!isGenerator(result)) return result;
   const generator = result;
-  const first = await resolving.run({ name, scope, hasExitCode: true }, () => generator.next());
+  const end = setups?.begin(name);
+  let first: IteratorResult<unknown, unknown>;
+  try {
+    first = await generator.next();
+  } finally {
+    end?.();
+  }
   if (first.done) throw new Error('A dependency generator must yield a value before it returns');
   const runInContext = AsyncLocalStorage.snapshot();
   exits.push((error) =>

@@ -1,6 +1,6 @@
 import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
-import { ExitStack, dependencyName, resolveDependency, scopeConflict, type DependencyValue, type DependsOptions } from './dependencies';
+import { ExitStack, SetupsInFlight, dependencyName, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
 import { HTTPException } from './exceptions';
 import { parseMultipart, parseUrlEncoded, removeTempFiles, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
@@ -112,6 +112,7 @@ export class Request<State extends object = Record<string, unknown>> {
   private cachedForm: Promise<FormData> | undefined;
   private dependencies: Map<unknown, Promise<unknown>> | undefined;
   private functionDependencies: Map<unknown, Promise<unknown>> | undefined;
+  private setups: SetupsInFlight | undefined;
   /** @internal Exit code of dependencies with `scope: 'function'`, run when the endpoint returns. */
   functionExits: ExitStack | undefined;
   /** @internal Exit code run after the response was sent and the background tasks ran. */
@@ -289,20 +290,24 @@ export class Request<State extends object = Record<string, unknown>> {
    */
   depends<R>(fn: (request: this) => R, options: DependsOptions = {}): Promise<DependencyValue<R>> {
     const scope = options.scope ?? 'request';
-    const name = dependencyName(fn);
-    const conflict = scopeConflict(name, scope);
-    if (conflict !== undefined) return Promise.reject(conflict);
+    if (scope === 'function' && this.setups !== undefined) {
+      const conflict = this.setups.conflict(dependencyName(fn), Request.prototype.depends);
+      if (conflict !== undefined) return Promise.reject(conflict);
+    }
     // One resolution per function and scope: a function-scoped one is closed before the response,
     // so a request-scoped caller of the same function must never be handed it.
     const cache = scope === 'function' ? (this.functionDependencies ??= new Map()) : (this.dependencies ??= new Map());
     let value = cache.get(fn);
     if (value === undefined) {
       const exits = scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
-      value = resolveDependency(() => fn(this), name, scope, exits);
+      // Only a request-scoped generator can be refused what it asks for, and only by its name.
+      const setups = scope === 'request' && fn.name !== '' ? (this.setups ??= new SetupsInFlight()) : undefined;
+      value = (async () => resolveDependency(fn(this), exits, fn.name, setups))();
       cache.set(fn, value);
     }
     return value as Promise<DependencyValue<R>>;
   }
+
 
   private abortController(): AbortController {
     if (this.controller === undefined) {
