@@ -8,6 +8,8 @@
 //
 //   AB_A=/tmp/dist-base AB_B=/tmp/dist-branch node bench/ab-dispatch.mjs
 //
+// AB_ROUNDS (21) rounds, AB_K (40000) dispatches per sample, AB_CASES=10,background (parts of case
+// names) to run only some cases. Run it A/A too (AB_B=AB_A): the spread of that run is the noise.
 // AB_A and AB_B are directories holding a CommonJS build (`tsc -p tsconfig.build.json --outDir ...`)
 // whose dependencies resolve from there (a node_modules link next to it).
 import { fork } from 'node:child_process';
@@ -15,9 +17,12 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROUNDS = Number(process.env.AB_ROUNDS ?? 31);
-const K = Number(process.env.AB_K ?? 4000);
+const ROUNDS = Number(process.env.AB_ROUNDS ?? 21);
+// Samples of 40 ms and more: the kernel accounts CPU time in ticks (4 ms here), so short samples scatter.
+const K = Number(process.env.AB_K ?? 40_000);
 const WARMUP_SAMPLES = 5;
+/** Comma-separated parts of case names to run (all when unset). */
+const ONLY = process.env.AB_CASES?.split(',') ?? [];
 
 /** The dispatch cases; each returns a function dispatching one request and checking its answer. */
 function cases(sw) {
@@ -103,7 +108,7 @@ const median = (values) => {
 async function main() {
   const a = start(process.env.AB_A ?? 'dist');
   const b = start(process.env.AB_B ?? 'dist');
-  const names = (await a.ready).ready;
+  const names = (await a.ready).ready.filter((name) => ONLY.length === 0 || ONLY.some((part) => name.includes(part)));
   await b.ready;
   try {
     for (const name of names) {
