@@ -8,7 +8,9 @@ export interface DependsOptions {
   /**
    * `'request'` (the default, as FastAPI 0.118+): the exit code runs after the response was sent and
    * after the background tasks. `'function'`: it runs as soon as the endpoint returns, before the
-   * response leaves.
+   * response leaves. When the endpoint raises, both run before the response. A request-scoped
+   * generator cannot depend on a function-scoped dependency; the two scopes of one function are
+   * two resolutions.
    */
   scope?: DependencyScope;
 }
@@ -37,7 +39,7 @@ function isGenerator(value: unknown): value is AnyGenerator {
  *
  * @inline
  */
-export type ExitErrorReporter = (error: unknown) => void;
+export type ExitErrorReporter = (error: unknown) => void | Promise<void>;
 
 /**
  * One dependency's exit code; `error` is the one to throw in at its `yield` (undefined when none).
@@ -75,7 +77,7 @@ export class ExitStack {
       try {
         await exit(current);
       } catch (raised) {
-        if (raised !== current) report(raised);
+        if (raised !== current) await report(raised);
         current = raised;
       }
     }
@@ -84,13 +86,86 @@ export class ExitStack {
 }
 
 /**
- * Resolves `fn(arg)`: awaits a promise, or runs a generator to its first `yield` and registers the
- * rest of it (its exit code) on `exits`.
+ * Raised by `request.depends` when a request-scoped dependency with exit code asks for a
+ * function-scoped one: that one would be closed when the endpoint returns, while the outer one still
+ * holds it until after the response (FastAPI's `DependencyScopeError`).
  */
-export async function resolveDependency(result: unknown, exits: ExitStack): Promise<unknown> {
+export class DependencyScopeError extends Error {
+  constructor(dependant: string, dependency: string) {
+    super(
+      `The dependency "${dependant}" has a scope of "request", it cannot depend on dependencies with scope "function" ` +
+        `(it asked for "${dependency}"). Resolve "${dependency}" with the request scope, or "${dependant}" with { scope: 'function' }.`,
+    );
+    this.name = 'DependencyScopeError';
+  }
+}
+
+/** A dependency function's name for messages. */
+export function dependencyName(fn: { name: string }): string {
+  return fn.name === '' ? '<anonymous>' : fn.name;
+}
+
+/** The name of the function that called `callee` (the frame right below it), or null. */
+function callerName(callee: (...args: never[]) => unknown): string | null {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  try {
+    Error.stackTraceLimit = 1;
+    Error.prepareStackTrace = (_error, sites) => sites;
+    const holder: { stack?: NodeJS.CallSite[] } = {};
+    Error.captureStackTrace(holder, callee);
+    return holder.stack?.[0]?.getFunctionName() ?? null;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+/**
+ * The request-scoped generators of one request whose setup code (up to the first `yield`) is
+ * running, by name: the dependants a function-scoped dependency is checked against.
+ */
+export class SetupsInFlight {
+  private readonly running = new Map<string, number>();
+
+  /** Marks the setup of generator `name` as running until the returned function is called. */
+  begin(name: string): () => void {
+    this.running.set(name, (this.running.get(name) ?? 0) + 1);
+    return () => {
+      const left = (this.running.get(name) as number) - 1;
+      if (left === 0) this.running.delete(name);
+      else this.running.set(name, left);
+    };
+  }
+
+  /**
+   * The error refusing function-scoped dependency `dependency`, asked for through `depends`, when
+   * the code that asked is the setup code of one of these generators; else undefined. Only the
+   * direct caller counts, as in FastAPI: a plain function that a generator calls may ask for it.
+   * The caller is found by its name on the call stack, so this costs something only while a
+   * request-scoped generator is being set up, and an anonymous generator is not checked.
+   */
+  conflict(dependency: string, depends: (...args: never[]) => unknown): DependencyScopeError | undefined {
+    if (this.running.size === 0) return undefined;
+    const caller = callerName(depends);
+    return caller !== null && this.running.has(caller) ? new DependencyScopeError(caller, dependency) : undefined;
+  }
+}
+
+/**
+ * Resolves a dependency from what its function returned: awaits a promise, or runs a generator to
+ * its first `yield` and registers the rest of it (its exit code) on `exits`. With `setups`, the
+ * generator's setup is marked as running there under `name` while it runs.
+ */
+export async function resolveDependency(result: unknown, exits: ExitStack, name: string, setups?: SetupsInFlight): Promise<unknown> {
   if (!isGenerator(result)) return result;
   const generator = result;
-  const first = await generator.next();
+  const end = setups?.begin(name);
+  let first: IteratorResult<unknown, unknown>;
+  try {
+    first = await generator.next();
+  } finally {
+    end?.();
+  }
   if (first.done) throw new Error('A dependency generator must yield a value before it returns');
   const runInContext = AsyncLocalStorage.snapshot();
   exits.push((error) =>

@@ -24,4 +24,10 @@ export class HTTPException extends Error {
     this.detail = resolved;
     this.headers = headers;
   }
+
+  /** `"404: Not Found"`, Starlette's `str(exc)`: the status code, then the detail (JSON when it is not a string). */
+  override toString(): string {
+    const detail = typeof this.detail === 'string' ? this.detail : JSON.stringify(this.detail);
+    return `${this.statusCode}: ${detail}`;
+  }
 }

@@ -78,6 +78,7 @@ export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
 export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';
 export type { PoisoningAction, PoisoningOptions } from './poisoning';
 export {
+  DependencyScopeError,
   ExitStack,
   type DependencyResult,
   type DependencyScope,

@@ -1,6 +1,6 @@
 import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
-import { ExitStack, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
+import { ExitStack, SetupsInFlight, dependencyName, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
 import { HTTPException } from './exceptions';
 import { parseMultipart, parseUrlEncoded, type FormData, type FormOptions } from './forms';
 import { Headers } from './headers';
@@ -57,6 +57,8 @@ export interface RequestApp extends HTTPApp, PoisoningOptions {
   readonly exceptionHandlers?: ExceptionHandlers;
   /** Where middleware reports errors; `console` when absent. */
   readonly logger?: ErrorLogger;
+  /** Debug mode: a 500 shows the stack trace, and the 500/`Error` handler is not called. */
+  readonly debug?: boolean;
   /** What the lifespan's startup yielded; copied into each request's {@link Request.state}. */
   readonly lifespanState?: Record<string, unknown>;
 }
@@ -121,6 +123,8 @@ export class Request<State extends object = Record<string, unknown>> {
   private streamConsumed = false;
   private cachedForm: Promise<FormData> | undefined;
   private dependencies: Map<unknown, Promise<unknown>> | undefined;
+  private functionDependencies: Map<unknown, Promise<unknown>> | undefined;
+  private setups: SetupsInFlight | undefined;
   /** @internal Exit code of dependencies with `scope: 'function'`, run when the endpoint returns. */
   functionExits: ExitStack | undefined;
   /** @internal Exit code run after the response was sent and the background tasks ran. */
@@ -319,21 +323,32 @@ export class Request<State extends object = Record<string, unknown>> {
   }
 
   /**
-   * Resolves a dependency once per request (cached by `fn`). `fn` may return a value or a promise,
-   * or be a generator: the value it yields is returned, and the code after its `yield` runs later
-   * (see {@link DependsOptions.scope}), with the endpoint's error thrown in at the `yield` if it failed.
+   * Resolves a dependency once per request (cached by `fn` and its scope). `fn` may return a value
+   * or a promise, or be a generator: the value it yields is returned, and the code after its `yield`
+   * runs later (see {@link DependsOptions.scope}), with the endpoint's error thrown in at the `yield`
+   * if it failed. Rejects with a `DependencyScopeError` when the setup code of a request-scoped
+   * generator asks for a function-scoped dependency.
    */
   depends<R>(fn: (request: this) => R, options: DependsOptions = {}): Promise<DependencyValue<R>> {
-    const cache = (this.dependencies ??= new Map());
+    const scope = options.scope ?? 'request';
+    if (scope === 'function' && this.setups !== undefined) {
+      const conflict = this.setups.conflict(dependencyName(fn), Request.prototype.depends);
+      if (conflict !== undefined) return Promise.reject(conflict);
+    }
+    // One resolution per function and scope: a function-scoped one is closed before the response,
+    // so a request-scoped caller of the same function must never be handed it.
+    const cache = scope === 'function' ? (this.functionDependencies ??= new Map()) : (this.dependencies ??= new Map());
     let value = cache.get(fn);
     if (value === undefined) {
-      const exits =
-        options.scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
-      value = (async () => resolveDependency(fn(this), exits))();
+      const exits = scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
+      // Only a request-scoped generator can be refused what it asks for, and only by its name.
+      const setups = scope === 'request' && fn.name !== '' ? (this.setups ??= new SetupsInFlight()) : undefined;
+      value = (async () => resolveDependency(fn(this), exits, fn.name, setups))();
       cache.set(fn, value);
     }
     return value as Promise<DependencyValue<R>>;
   }
+
 
   private abortController(): AbortController {
     if (this.controller === undefined) {

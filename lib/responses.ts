@@ -76,8 +76,7 @@ export class Response {
   readonly headers: Headers;
   /** The media type given, else the class's; sets `content-type` at construction unless that was given. Null: none. */
   mediaType: string | null;
-  /** Tasks to run once the response has been completely sent, if any. */
-  background: BackgroundTasks | undefined;
+  #background: BackgroundTasks | undefined;
   // The fixed body is kept as the text it was rendered from until someone asks for bytes: the
   // node adapter then hands the string to `res.end`, which skips one encode-and-copy per response.
   private fixedBytes: Uint8Array = EMPTY;
@@ -106,6 +105,23 @@ export class Response {
     this.background = init.background;
     this.storeBody(this.render(content));
     this.initHeaders(true);
+  }
+
+  /**
+   * Tasks to run once the response has been completely sent, if any. Assigning tasks to a response
+   * that has some already keeps the earlier ones, which run first: every layer that sets a
+   * `background` on its way out (as a Starlette middleware does) gets its tasks run, innermost
+   * first. Assigning the same tasks again changes nothing; assigning `undefined` drops them all.
+   */
+  get background(): BackgroundTasks | undefined {
+    return this.#background;
+  }
+
+  /** Adds `tasks` after the ones the response has (once, however often assigned); `undefined` drops them all. */
+  set background(tasks: BackgroundTasks | undefined) {
+    const current = this.#background;
+    if (tasks === undefined || current === undefined) this.#background = tasks;
+    else if (!current.includes(tasks)) this.#background = BackgroundTasks.sequence(current, tasks);
   }
 
   /** The fixed body, as bytes; empty for a streaming response. Setting it does not change `content-length` (see {@link Response.setBody}). */

@@ -4,6 +4,7 @@ import type { Request } from './requests';
 import { JSONResponse, RedirectResponse, Response } from './responses';
 import { compilePath, type CompiledPath } from './paths';
 import type { ExitStack } from './dependencies';
+import { unwindFailedEndpoint } from './lifecycle';
 
 /**
  * A route handler: a `Response` is sent as it is; any other value is sent as JSON (200).
@@ -100,18 +101,26 @@ class EndpointApp implements HTTPApp {
    * would cost two more turns of the microtask queue.
    */
   private respond(request: Request, value: unknown): Response | Promise<Response> {
-    return request.functionExits === undefined ? toResponse(value) : this.unwindThenRespond(request, value);
+    if (request.functionExits !== undefined) return this.unwindThenRespond(request, value);
+    try {
+      return toResponse(value);
+    } catch (error) {
+      return this.failed(request, error);
+    }
   }
 
   private async unwindThenRespond(request: Request, value: unknown): Promise<Response> {
     const raised = await (request.functionExits as ExitStack).unwind(undefined, ignore);
-    if (raised !== undefined) throw raised;
-    return toResponse(value);
+    if (raised !== undefined) return this.failed(request, raised);
+    try {
+      return toResponse(value);
+    } catch (error) {
+      return this.failed(request, error);
+    }
   }
 
   private async failed(request: Request, error: unknown): Promise<Response> {
-    request.endpointError = error;
-    throw request.functionExits ? await request.functionExits.unwind(error, ignore) : error;
+    throw await unwindFailedEndpoint(request, error);
   }
 }
 

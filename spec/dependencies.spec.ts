@@ -2,7 +2,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Application,
   BaseHTTPMiddleware,
+  DependencyScopeError,
   HTTPException,
+  JSONResponse,
   PlainTextResponse,
   StreamingResponse,
   type CallNext,
@@ -261,6 +263,381 @@ describe('dependencies', () => {
     try {
       expect(await (await fetch(server.url)).json()).toEqual({ plain: 'plain', promise: 'promise', sync: 'sync' });
       await waitFor(() => exits.length === 1, 'the sync exit');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('dependencies when the endpoint raises: unwound before the response, their errors become it', () => {
+  class CustomError extends Error {}
+
+  async function* catchingDep(): AsyncGenerator<string> {
+    try {
+      yield 's';
+    } catch (error) {
+      if (error instanceof CustomError) throw new HTTPException(418, 'Session error');
+      throw error;
+    }
+  }
+
+  it('tests/test_dependency_after_yield_raise.py::test_catching: an HTTPException raised at the yield is the response', async () => {
+    const logger = recordingLogger();
+    const app = new Application({ logger });
+    app.get('/catching', async (request) => {
+      await request.depends(catchingDep);
+      throw new CustomError('Simulated error during streaming');
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/catching`);
+      expect(res.status).toBe(418);
+      expect(await res.json()).toEqual({ detail: 'Session error' });
+      await sleep(20);
+      expect(logger.errors).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('tests/test_dependency_after_yield_raise.py::test_broken_no_raise: exit code failing after a success is logged, the 200 stands', async () => {
+    const logger = recordingLogger();
+    async function* brokenDep(): AsyncGenerator<string> {
+      yield 's';
+      throw new Error('Broken after yield');
+    }
+    const app = new Application({ logger });
+    app.get('/broken', async (request) => {
+      await request.depends(brokenDep);
+      return { message: 'all good?' };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/broken`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ message: 'all good?' });
+      await waitFor(() => logger.errors.length === 1, 'the logged exit error');
+      expect((logger.errors[0].error as Error).message).toBe('Broken after yield');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs request-scoped exit code before the response when the endpoint raised, after it when the endpoint succeeded', async () => {
+    const events: string[] = [];
+    async function* session(): AsyncGenerator<string> {
+      try {
+        yield 'db';
+      } finally {
+        events.push('session exit');
+      }
+    }
+    const app = new Application();
+    app.addMiddleware(
+      class extends BaseHTTPMiddleware {
+        async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+          const response = await callNext(request);
+          events.push(`middleware after (${response.statusCode})`);
+          return response;
+        }
+      },
+    );
+    app.get('/fails', async (request) => {
+      await request.depends(session);
+      throw new HTTPException(404, 'Item not found');
+    });
+    app.get('/succeeds', async (request) => {
+      await request.depends(session);
+      return 'ok';
+    });
+    const server = await serve(app);
+    try {
+      const failed = await fetch(`${server.url}/fails`);
+      expect(failed.status).toBe(404);
+      expect(await failed.json()).toEqual({ detail: 'Item not found' });
+      expect(events).toEqual(['session exit', 'middleware after (404)']);
+      events.length = 0;
+      await (await fetch(`${server.url}/succeeds`)).text();
+      await waitFor(() => events.length === 2, 'the exit after the response');
+      expect(events).toEqual(['middleware after (200)', 'session exit']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('still answers with the endpoint\'s error when exit code catches it without rethrowing (FastAPI: "Response not awaited")', async () => {
+    async function* swallowing(): AsyncGenerator<string> {
+      try {
+        yield 's';
+      } catch {
+        // cleaned up, error not rethrown
+      }
+    }
+    const app = new Application({ logger: recordingLogger() });
+    app.get('/missing', async (request) => {
+      await request.depends(swallowing);
+      throw new HTTPException(404, 'Item not found');
+    });
+    app.get('/bug', async (request) => {
+      await request.depends(swallowing, { scope: 'function' });
+      throw new Error('a bug');
+    });
+    const server = await serve(app);
+    try {
+      const missing = await fetch(`${server.url}/missing`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({ detail: 'Item not found' });
+      expect((await fetch(`${server.url}/bug`)).status).toBe(500);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends an error raised by exit code through the exception handlers registered for it', async () => {
+    class ConflictError extends Error {}
+    async function* transaction(): AsyncGenerator<string> {
+      try {
+        yield 'tx';
+      } catch {
+        throw new ConflictError('rolled back');
+      }
+    }
+    const app = new Application({ logger: recordingLogger() });
+    app.exceptionHandler(ConflictError, (_request, error) => new JSONResponse({ conflict: error.message }, { statusCode: 409 }));
+    app.get('/', async (request) => {
+      await request.depends(transaction);
+      throw new Error('write failed');
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(409);
+      expect(await res.json()).toEqual({ conflict: 'rolled back' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('throws a function-scoped exit error into request-scoped exit code before the response (test_dependency_yield_scope.py::test_router_level_dep_scope_function)', async () => {
+    const seen: string[] = [];
+    async function* raiseAfterYield(): AsyncGenerator<undefined> {
+      yield undefined;
+      throw new HTTPException(503, 'Exception after yield');
+    }
+    async function* session(): AsyncGenerator<string> {
+      try {
+        yield 'db';
+      } catch (error) {
+        seen.push(`session saw ${String(error)}`);
+        throw error;
+      }
+    }
+    const app = new Application();
+    app.get('/', async (request) => {
+      await request.depends(session);
+      await request.depends(raiseAfterYield, { scope: 'function' });
+      return { status: 'ok' };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ detail: 'Exception after yield' });
+      expect(seen).toEqual(['session saw 503: Exception after yield']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('unwinds the dependencies when the endpoint value cannot be turned into JSON, before the 500', async () => {
+    const logger = recordingLogger();
+    const seen: string[] = [];
+    async function* session(): AsyncGenerator<string> {
+      try {
+        yield 'db';
+      } catch (error) {
+        seen.push(`session saw ${(error as Error).name}`);
+        throw error;
+      }
+    }
+    const app = new Application({ logger });
+    app.get('/', async (request) => {
+      await request.depends(session);
+      return { count: 1n };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(500);
+      expect(seen).toEqual(['session saw TypeError']);
+      expect(logger.errors).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('dependency scopes', () => {
+  class Session {
+    open = true;
+  }
+
+  function* depSession(): Generator<Session> {
+    const session = new Session();
+    yield session;
+    session.open = false;
+  }
+
+  /** A JSON body streamed after the response left: what the resources look like by then. */
+  const streamJson = (read: () => unknown): StreamingResponse =>
+    new StreamingResponse(
+      (async function* () {
+        yield JSON.stringify(read());
+      })(),
+      { mediaType: 'application/json' },
+    );
+
+  it('test_dependency_yield_scope.py::test_broken_scope: a request-scoped generator asking for a function-scoped dependency is refused, naming both', async () => {
+    const logger = recordingLogger();
+    const opened: string[] = [];
+    function* depSessionTracked(): Generator<Session> {
+      opened.push('depSession');
+      yield* depSession();
+    }
+    async function* getNamedFuncSession(request: Request): AsyncGenerator<[string, Session]> {
+      const session = await request.depends(depSessionTracked, { scope: 'function' });
+      yield ['named', session];
+    }
+    const app = new Application({ logger });
+    app.get('/broken-scope', async (request) => {
+      await request.depends(getNamedFuncSession);
+      return 'unreachable';
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/broken-scope`);
+      expect(res.status).toBe(500);
+      expect(logger.errors).toHaveLength(1);
+      const error = logger.errors[0].error as Error;
+      expect(error).toBeInstanceOf(DependencyScopeError);
+      expect(error.message).toContain(
+        'The dependency "getNamedFuncSession" has a scope of "request", it cannot depend on dependencies with scope "function"',
+      );
+      expect(error.message).toContain('"depSessionTracked"');
+      expect(opened).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses it also when the function-scoped dependency was resolved before, by the endpoint', async () => {
+    const logger = recordingLogger();
+    async function* audit(request: Request): AsyncGenerator<string> {
+      await request.depends(depSession, { scope: 'function' });
+      yield 'audit';
+    }
+    const app = new Application({ logger });
+    app.get('/', async (request) => {
+      await request.depends(depSession, { scope: 'function' });
+      await request.depends(audit);
+      return 'unreachable';
+    });
+    const server = await serve(app);
+    try {
+      expect((await fetch(server.url)).status).toBe(500);
+      expect(logger.errors.map((e) => (e.error as Error).name)).toEqual(['DependencyScopeError']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('judges only the direct dependant: resolved side by side, or through a plain dependency, a function-scoped one is accepted', async () => {
+    async function* requestScoped(): AsyncGenerator<string> {
+      await sleep(5);
+      yield 'request';
+    }
+    async function settings(request: Request): Promise<boolean> {
+      return (await request.depends(depSession, { scope: 'function' })).open;
+    }
+    async function* usesSettings(request: Request): AsyncGenerator<boolean> {
+      yield await request.depends(settings);
+    }
+    const app = new Application();
+    app.get('/', async (request) => {
+      const [value, session] = await Promise.all([request.depends(requestScoped), request.depends(depSession, { scope: 'function' })]);
+      return { value, open: session.open, throughPlain: await request.depends(usesSettings) };
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(server.url);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ value: 'request', open: true, throughPlain: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('test_dependency_yield_scope.py::test_two_scopes: one function in both scopes is two resolutions, the request-scoped one still open', async () => {
+    const app = new Application();
+    app.get('/two-scopes', async (request) => {
+      const functionSession = await request.depends(depSession, { scope: 'function' });
+      const requestSession = await request.depends(depSession);
+      return streamJson(() => ({ funcIsOpen: functionSession.open, reqIsOpen: requestSession.open, same: functionSession === requestSession }));
+    });
+    const server = await serve(app);
+    try {
+      const res = await fetch(`${server.url}/two-scopes`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ funcIsOpen: false, reqIsOpen: true, same: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('test_dependency_yield_scope.py::test_sub: a request-scoped generator may depend on a request-scoped dependency, the same object as the endpoint gets', async () => {
+    async function* getNamedSession(request: Request): AsyncGenerator<{ named: Session; session: Session; same: boolean }> {
+      const session = await request.depends(depSession, { scope: 'request' });
+      const sessionB = await request.depends(depSession);
+      const named = new Session();
+      yield { named, session: sessionB, same: session === sessionB };
+      named.open = false;
+    }
+    const app = new Application();
+    app.get('/sub', async (request) => {
+      const { named, session, same } = await request.depends(getNamedSession);
+      return streamJson(() => ({ namedSessionOpen: named.open, sessionOpen: session.open, same }));
+    });
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(`${server.url}/sub`)).json()).toEqual({ namedSessionOpen: true, sessionOpen: true, same: true });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('test_dependency_yield_scope.py::test_named_function_scope and ::test_regular_function_scope: what may depend on a function-scoped dependency', async () => {
+    async function* getNamedFuncSession(request: Request): AsyncGenerator<[Session, Session]> {
+      const session = await request.depends(depSession, { scope: 'function' });
+      const named = new Session();
+      yield [named, session];
+      named.open = false;
+    }
+    async function getNamedRegularFuncSession(request: Request): Promise<[Session, Session]> {
+      return [new Session(), await request.depends(depSession, { scope: 'function' })];
+    }
+    const app = new Application();
+    app.get('/named-function-scope', async (request) => {
+      const [named, session] = await request.depends(getNamedFuncSession, { scope: 'function' });
+      return streamJson(() => ({ namedSessionOpen: named.open, sessionOpen: session.open }));
+    });
+    app.get('/regular-function-scope', async (request) => {
+      const [named, session] = await request.depends(getNamedRegularFuncSession);
+      return streamJson(() => ({ namedSessionOpen: named.open, sessionOpen: session.open }));
+    });
+    const server = await serve(app);
+    try {
+      expect(await (await fetch(`${server.url}/named-function-scope`)).json()).toEqual({ namedSessionOpen: false, sessionOpen: false });
+      expect(await (await fetch(`${server.url}/regular-function-scope`)).json()).toEqual({ namedSessionOpen: true, sessionOpen: false });
     } finally {
       await server.close();
     }

@@ -129,8 +129,10 @@ async function writeStream(res: ServerResponse, request: Request, response: Resp
     ended = true;
     if (stopped) return;
     logger.error('Error while streaming the response body; the connection was closed', error);
-    // Flush what was already written, then close without ending the body: the client sees a
-    // truncated response, never one that looks complete.
+    // Flush what was already written (the head too, when no chunk was: the client gets the status
+    // line and headers, as from uvicorn, not a reset), then close without ending the body: the
+    // client sees a truncated response, never one that looks complete.
+    if (!res.destroyed) res.flushHeaders();
     const socket = res.socket;
     if (socket !== null) socket.destroySoon();
     else res.destroy();

@@ -1,7 +1,7 @@
 import { types } from 'node:util';
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
-import { HTMLResponse, PlainTextResponse, type Response } from '../responses';
+import { HTMLResponse, PlainTextResponse, Response, discardBody } from '../responses';
 import { callApp, type HTTPApp } from './base';
 import { httpExceptionResponse, type ExceptionHandlers } from './exceptions';
 
@@ -42,6 +42,25 @@ function debugResponse(request: Request, error: Error): Response {
     return new HTMLResponse(html, { statusCode: 500 });
   }
   return new PlainTextResponse(trace, { statusCode: 500 });
+}
+
+/**
+ * Calls the application's 500/`Error` handler for an error raised after the response was sent (a
+ * background task, dependency exit code), as Starlette's `ServerErrorMiddleware` does for anything
+ * raised inside it: error reporters hook in there. The handler's response is discarded. In debug
+ * mode no handler is called, as for the errors that become a 500. Logging the error is the
+ * caller's job. Never rejects.
+ */
+export async function notifyServerErrorHandler(request: Request, thrown: unknown, logger: ErrorLogger): Promise<void> {
+  const app = request.app;
+  const handler = app?.debug === true ? undefined : app?.exceptionHandlers?.serverError;
+  if (handler === undefined) return;
+  try {
+    const response: unknown = await handler(request, toError(thrown));
+    if (response instanceof Response) discardBody(response);
+  } catch (handlerError) {
+    logger.error('The 500 exception handler itself failed', handlerError);
+  }
 }
 
 /**

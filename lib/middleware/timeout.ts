@@ -67,13 +67,12 @@ export class TimeoutMiddleware extends BaseHTTPMiddleware<TimeoutOptions> {
     const settled = result.then(discardBody, ignore);
     request.abort(new DOMException(`The request took longer than ${this.timeoutMs / 1000} seconds`, 'TimeoutError'));
     const response = await httpExceptionResponse(request, new HTTPException(504));
-    // Background work (the request's tasks, dependency exit code) waits for the endpoint to settle.
+    // Background work (the request's tasks, dependency exit code) waits for the endpoint to settle:
+    // that wait goes first, before any tasks the 504's handler attached.
     const previous = response.background;
-    const logger = request.app?.logger ?? console;
-    response.background = new BackgroundTasks([
-      () => settled,
-      ...(previous === undefined ? [] : [() => previous.run((error) => logger.error('Background task failed', error))]),
-    ]);
+    response.background = undefined;
+    response.background = new BackgroundTasks([() => settled]);
+    if (previous !== undefined) response.background = previous;
     return response;
   }
 }

@@ -202,6 +202,23 @@ describe('app.fetch', () => {
     await eventually(() => expect(ran).toEqual(['task']));
   });
 
+  it('answers with the status and headers when the body fails before its first chunk, then errors the stream (as the node adapter)', async () => {
+    const app = quietApp();
+    app.get('/broken', () =>
+      new StreamingResponse(
+        (async function* () {
+          throw new Error('Session closed');
+        })(),
+        { mediaType: 'text/plain' },
+      ),
+    );
+    const res = await app.fetch(new Request('http://localhost/broken'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    await expect(res.text()).rejects.toThrow('Session closed');
+    expect(app.logger.errors).toHaveLength(1);
+  });
+
   it('answers HEAD on a streaming route without a body and stops the iterator', async () => {
     const app = quietApp();
     const calls: string[] = [];

@@ -161,6 +161,88 @@ describe('node adapter: streaming', () => {
   });
 });
 
+/** Reads a response to its end or its cut-off: `ended: body` or `truncated: body`. */
+function readOutcome(res: IncomingMessage): Promise<string> {
+  return new Promise<string>((resolve) => {
+    let body = '';
+    res.on('data', (c: Buffer) => (body += c.toString()));
+    res.on('end', () => resolve(`ended: ${body}`));
+    res.on('error', () => resolve(`truncated: ${body}`));
+    res.on('aborted', () => resolve(`truncated: ${body}`));
+  });
+}
+
+describe('node adapter: a streaming body that fails before its first chunk', () => {
+  /** FastAPI's test's session: iterating it once it is closed raises. */
+  class Session {
+    open = true;
+    *[Symbol.iterator](): Generator<string> {
+      for (const item of ['foo', 'bar', 'baz']) {
+        if (!this.open) throw new Error('Session closed');
+        yield item;
+      }
+    }
+  }
+
+  function* brokenDepSession(): Generator<Session> {
+    const session = new Session();
+    session.open = false;
+    try {
+      yield session;
+    } finally {
+      session.open = false;
+    }
+  }
+
+  it('test_dependency_after_yield_streaming.py::test_broken_session_stream_no_raise: the client gets 200 and its headers, then a cut-off body', async () => {
+    const logger = recordingLogger();
+    const app = withLayers(2, new Application({ logger }));
+    app.get('/broken-session-stream', async (request) => {
+      const session = await request.depends(brokenDepSession);
+      return new StreamingResponse(
+        (async function* () {
+          yield* session;
+        })(),
+        { mediaType: 'text/plain' },
+      );
+    });
+    app.get('/ok', () => 'still fine');
+    const server = await serve(app);
+    try {
+      const res = await within(get(server.url, '/broken-session-stream'), 2000, 'the response head');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(res.headers['x-layers']).toBe('1, 1');
+      expect(await within(readOutcome(res), 2000, 'the cut-off body')).toBe('truncated: ');
+      expect(logger.errors).toHaveLength(1);
+      expect((logger.errors[0].error as Error).message).toBe('Session closed');
+      expect(await (await fetch(`${server.url}/ok`)).json()).toBe('still fine');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends the head and cuts the body off when the body cannot even be opened', async () => {
+    const logger = recordingLogger();
+    const app = new Application({ logger });
+    const unopenable: AsyncIterable<string> = {
+      [Symbol.asyncIterator]() {
+        throw new Error('cannot open the body');
+      },
+    };
+    app.get('/', () => new StreamingResponse(unopenable, { statusCode: 201 }));
+    const server = await serve(app);
+    try {
+      const res = await within(get(server.url, '/'), 2000, 'the response head');
+      expect(res.statusCode).toBe(201);
+      expect(await within(readOutcome(res), 2000, 'the cut-off body')).toBe('truncated: ');
+      expect(logger.errors.map((e) => (e.error as Error).message)).toEqual(['cannot open the body']);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('node adapter: client disconnects', () => {
   it('aborts request.signal and stops the generator (its finally runs) when the client goes away mid-stream', async () => {
     const logger = recordingLogger();

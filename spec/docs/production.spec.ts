@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { app as reporterApp, reported } from '../../docs/examples/production/error-reporter';
 import { app, type Pool } from '../../docs/examples/production/lifespan';
 import { app as hardened } from '../../docs/examples/production/hardening';
 import { serve } from '../helpers';
@@ -11,6 +13,16 @@ describe('docs/production.md', () => {
     expect(await (await fetch(url)).json()).toEqual({ database: true });
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(pool.open).toBe(false);
+  });
+
+  it('error-reporter: the 500 handler reports an endpoint error and a background task error after the response', async () => {
+    reported.length = 0;
+    const client = request(reporterApp.callback());
+    await client.post('/signup').expect(200, { created: true });
+    await client.get('/broken').expect(500, 'Internal Server Error');
+    const deadline = Date.now() + 2000;
+    while (reported.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(reported.sort()).toEqual(['GET /broken: a bug', 'POST /signup: mail server down']);
   });
 });
 

@@ -1,6 +1,8 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import {
   Application,
+  BackgroundTasks,
   BaseHTTPMiddleware,
   HTTPException,
   Middleware,
@@ -10,7 +12,7 @@ import {
   type Request,
   type Response,
 } from 'stackware';
-import { recordingLogger } from '../helpers';
+import { gate, recordingLogger, serve, sleep, within } from '../helpers';
 
 /** A middleware that records its name on the way in and out. */
 function recorder(name: string, events: string[]) {
@@ -291,5 +293,130 @@ describe('BaseHTTPMiddleware', () => {
     app.get('/', () => 'ok');
     await request(app.callback()).get('/').expect(500);
     expect(String(logger.errors[0].error)).toContain('sloppy');
+  });
+});
+
+describe('BaseHTTPMiddleware: several layers setting response.background', () => {
+  it('tests/middleware/test_base.py::test_multiple_middlewares_stacked_client_disconnected: all ten layers\' tasks run', async () => {
+    const orderedEvents: string[] = [];
+    const unorderedEvents: string[] = [];
+    const bodyFailed = gate();
+    class MyMiddleware extends BaseHTTPMiddleware<{ version: number }> {
+      async dispatch(req: Request, callNext: CallNext): Promise<Response> {
+        const { version } = this.options;
+        orderedEvents.push(`${version}:STARTED`);
+        const res = await callNext(req);
+        orderedEvents.push(`${version}:COMPLETED`);
+        // Starlette's test also asserts res.background is None here: each of its layers gets a
+        // response of its own, while here one Response travels out (see docs/starlette-names.md).
+        res.background = new BackgroundTasks([() => unorderedEvents.push(`${version}:BACKGROUND`)]);
+        return res;
+      }
+    }
+    const app = new Application({
+      logger: recordingLogger(),
+      middleware: Array.from({ length: 10 }, (_, i) => new Middleware(MyMiddleware, { version: i + 1 })),
+    });
+    app.post('/', async (req) => {
+      try {
+        await req.body();
+      } catch {
+        bodyFailed.open();
+        return new PlainTextResponse('');
+      }
+      throw new Error('Should have failed on the client disconnect');
+    });
+    const server = await serve(app);
+    try {
+      const client = httpRequest(`${server.url}/`, { method: 'POST', agent: false, headers: { 'content-length': '1000' } });
+      client.on('error', () => undefined);
+      client.write('x'.repeat(10));
+      await sleep(30);
+      client.destroy();
+      await within(bodyFailed.promise, 2000, 'the body read to fail');
+      const deadline = Date.now() + 2000;
+      while (unorderedEvents.length < 10 && Date.now() < deadline) await sleep(5);
+      const versions = Array.from({ length: 10 }, (_, i) => i + 1);
+      expect(orderedEvents).toEqual([...versions.map((v) => `${v}:STARTED`), ...[...versions].reverse().map((v) => `${v}:COMPLETED`)]);
+      expect([...unorderedEvents].sort()).toEqual(versions.map((v) => `${v}:BACKGROUND`).sort());
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs the earlier tasks first: the endpoint\'s, then each layer\'s from the innermost out, then request.backgroundTasks', async () => {
+    const events: string[] = [];
+    const done = gate();
+    const layer = (name: string) =>
+      class extends BaseHTTPMiddleware {
+        async dispatch(req: Request, callNext: CallNext): Promise<Response> {
+          const res = await callNext(req);
+          res.background = new BackgroundTasks([() => events.push(name)]);
+          return res;
+        }
+      };
+    const app = new Application();
+    app.addMiddleware(layer('inner layer'));
+    app.addMiddleware(layer('outer layer'));
+    app.get('/', (req) => {
+      req.backgroundTasks.addTask(() => {
+        events.push('request task');
+        done.open();
+      });
+      return new PlainTextResponse('ok', { background: new BackgroundTasks([() => events.push('endpoint')]) });
+    });
+    const server = await serve(app);
+    try {
+      await (await fetch(server.url)).text();
+      await within(done.promise, 2000, 'the tasks');
+      expect(events).toEqual(['endpoint', 'inner layer', 'outer layer', 'request task']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('runs tasks assigned twice, or also added to request.backgroundTasks, once; assigning undefined drops them', async () => {
+    const events: string[] = [];
+    const done = gate();
+    const shared = new BackgroundTasks([() => events.push('shared')]);
+    const app = new Application();
+    app.middleware('http')(async (req, callNext) => {
+      const res = await callNext(req);
+      res.background = shared;
+      res.background = req.backgroundTasks;
+      return res;
+    });
+    app.get('/', (req) => {
+      req.backgroundTasks.addTask(() => {
+        events.push('request task');
+        done.open();
+      });
+      const res = new PlainTextResponse('ok', { background: shared });
+      res.background = new BackgroundTasks([() => events.push('dropped')]);
+      res.background = undefined;
+      res.background = shared;
+      return res;
+    });
+    const server = await serve(app);
+    try {
+      await (await fetch(server.url)).text();
+      await within(done.promise, 2000, 'the tasks');
+      await sleep(20);
+      expect(events).toEqual(['shared', 'request task']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the queues apart: tasks added to a queue after it was assigned still run, and a reused queue does not grow', () => {
+    const first = new BackgroundTasks([() => undefined]);
+    const second = new BackgroundTasks([() => undefined]);
+    const one = new PlainTextResponse('a', { background: first });
+    one.background = second;
+    first.addTask(() => undefined);
+    expect(one.background?.size).toBe(3);
+    const other = new PlainTextResponse('b', { background: second });
+    expect(other.background).toBe(second);
+    expect(second.size).toBe(1);
   });
 });
