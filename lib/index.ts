@@ -27,7 +27,7 @@ export {
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
 export { CONVERTORS, compilePath, type CompiledPath, type Convertor } from './paths';
-export { Request, type Client, type RequestApp, type RequestSource } from './requests';
+export { Request, type Client, type ConnectionOverride, type RequestApp, type RequestSource } from './requests';
 export type { FinishListener, ResponseFinished } from './finish';
 export {
   HTMLResponse,
@@ -72,6 +72,7 @@ export {
 export { CORSMiddleware, type CORSOptions } from './middleware/cors';
 export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from './middleware/trustedhost';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
+export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
 export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
 export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';

@@ -21,6 +21,22 @@ export interface Client {
 }
 
 /**
+ * What a middleware says about the connection that the adapter could not know: behind a proxy, the
+ * client's address, the scheme it used and the host it asked for. Given to
+ * {@link Request.setConnection}; each field left out keeps what the connection says.
+ */
+export interface ConnectionOverride {
+  /** The client (`null`: unknown). */
+  client?: Client | null;
+  /** The scheme the client used. */
+  scheme?: 'http' | 'https' | 'ws' | 'wss';
+  /** The host and optional port the client asked for, as a `Host` header would carry them. */
+  host?: string;
+}
+
+const SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss']);
+
+/**
  * What an adapter hands to a {@link Request}: the raw parts of the incoming message, read lazily.
  * Only adapters implement it; nothing else in the stack knows which adapter is in front.
  */
@@ -111,6 +127,7 @@ export class Request<State extends object = Record<string, unknown>> {
 
   private readonly source: RequestSource;
   private cachedUrl: URL | undefined;
+  private connection: ConnectionOverride | undefined;
   private cachedHeaders: Headers | undefined;
   private cachedQuery: URLSearchParams | undefined;
   private cachedCookies: Record<string, string> | undefined;
@@ -165,7 +182,10 @@ export class Request<State extends object = Record<string, unknown>> {
     (this.finishListeners ??= new FinishListeners()).add(listener);
   }
 
-  /** The full URL, built from the scheme, the `Host` header and the request target. */
+  /**
+   * The full URL, built from {@link Request.scheme}, {@link Request.host} and the request target:
+   * what the client asked for, also behind a proxy once `ProxyHeadersMiddleware` has said so.
+   */
   get url(): URL {
     if (this.cachedUrl === undefined) this.cachedUrl = this.buildUrl();
     return this.cachedUrl;
@@ -207,9 +227,43 @@ export class Request<State extends object = Record<string, unknown>> {
     return (this.cachedCookies ??= parseCookies(this.headers.get('cookie')));
   }
 
-  /** The peer of the connection, or null when the adapter does not know it (the Fetch adapter never does). */
+  /**
+   * The client: the peer of the connection, or who a middleware said it is
+   * ({@link Request.setConnection}, as `ProxyHeadersMiddleware` does behind a trusted proxy); null
+   * when unknown (the Fetch adapter never knows the peer).
+   */
   get client(): Client | null {
-    return this.source.client();
+    const override = this.connection;
+    return override !== undefined && override.client !== undefined ? override.client : this.source.client();
+  }
+
+  /** The scheme the client used: the connection's (`http`, `https`), unless a middleware said otherwise. */
+  get scheme(): string {
+    return this.connection?.scheme ?? this.source.scheme;
+  }
+
+  /** The host (and port) the client asked for: the `Host` header, unless a middleware said otherwise; null without one. */
+  get host(): string | null {
+    return this.connection?.host ?? this.headers.get('host');
+  }
+
+  /**
+   * The one way for a middleware to correct what the connection says: who the client is, which
+   * scheme and which host it used (behind a proxy, the proxy's view is not the client's). Everything
+   * downstream reads the result: {@link Request.client}, {@link Request.scheme}, {@link Request.host},
+   * {@link Request.url}, redirects, `HTTPSRedirectMiddleware`, `TrustedHostMiddleware`, access logs.
+   * Fields left out are kept; a later call overrides an earlier one field by field.
+   *
+   * @throws TypeError for a scheme other than `http`, `https`, `ws`, `wss`, or a host that is not
+   * a valid `Host` value (see `docs/production.md`).
+   */
+  setConnection(override: ConnectionOverride): void {
+    if (override.scheme !== undefined && !SCHEMES.has(override.scheme)) {
+      throw new TypeError(`Invalid scheme: ${JSON.stringify(override.scheme)} (http, https, ws or wss)`);
+    }
+    if (override.host !== undefined && !isValidHost(override.host)) throw new TypeError(`Invalid host: ${JSON.stringify(override.host)}`);
+    this.connection = { ...this.connection, ...override };
+    this.cachedUrl = undefined;
   }
 
   /** True once the client went away before the response was complete. */
@@ -415,8 +469,8 @@ export class Request<State extends object = Record<string, unknown>> {
    * header's; `localhost` stands in only for a request without one (HTTP/1.0).
    */
   private buildUrl(): URL {
-    const header = this.headers.get('host');
+    const header = this.host;
     const host = header !== null && isValidHost(header) ? header : 'localhost';
-    return new URL(`${this.source.scheme}://${host}${this.targetPath()}`);
+    return new URL(`${this.scheme}://${host}${this.targetPath()}`);
   }
 }

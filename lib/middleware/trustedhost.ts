@@ -76,10 +76,10 @@ export class TrustedHostMiddleware extends BaseHTTPMiddleware<TrustedHostOptions
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
     if (this.allowAny) return callNext(request);
 
-    // Exactly one valid Host header (the adapters refuse anything else before the stack runs);
-    // its parsed host name is compared, never the raw text.
-    const header = request.headers.getAll('host');
-    const host = header.length === 1 ? hostName(header[0]) : null;
+    // The host the client asked for (the one Host header, or what a trusted proxy said), parsed:
+    // the host name is compared, never the raw text. Several Host headers join into no valid host.
+    const header = request.host;
+    const host = header === null ? null : hostName(header);
     if (host === null) return new PlainTextResponse('Invalid host header', { statusCode: 400 });
     if (this.isAllowed(host)) return callNext(request);
 

@@ -9,6 +9,7 @@ import { app as sessionsApp } from '../../docs/examples/advanced/sessions';
 import { app as starletteStyleApp } from '../../docs/examples/advanced/starlette-style';
 import { app as timeoutApp } from '../../docs/examples/advanced/timeout';
 import { app as trustedHostApp } from '../../docs/examples/advanced/trustedhost';
+import { app as proxyHeadersApp } from '../../docs/examples/advanced/proxyheaders';
 import { within } from '../helpers';
 
 describe('docs/advanced/middleware.md', () => {
@@ -68,6 +69,16 @@ describe('docs/advanced/middleware.md', () => {
     await client.get('/').set('Host', 'example.com').expect(200);
     await client.get('/').set('Host', 'api.example.com:8000').expect(200);
     await client.get('/').set('Host', 'example.org').expect(400).expect('Invalid host header');
+  });
+
+  it('proxyheaders.ts: behind the trusted local proxy, the client and scheme are the forwarded ones', async () => {
+    const res = await request(proxyHeadersApp.callback())
+      .get('/whoami')
+      .set('Host', 'example.com')
+      .set('X-Forwarded-For', '203.0.113.9, 10.1.2.3')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(200);
+    expect(res.body).toEqual({ client: '203.0.113.9', url: 'https://example.com/whoami' });
   });
 
   it('httpsredirect.ts: plain http is redirected to https with a 307', async () => {
