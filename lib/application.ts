@@ -21,7 +21,7 @@ import { LifespanRunner, type Lifespan } from './lifespan';
 import type { Request } from './requests';
 import type { StateChecked } from './state';
 import type { Response } from './responses';
-import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
+import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type PathParams, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
 
@@ -37,6 +37,12 @@ export interface ApplicationOptions {
   routes?: Iterable<BaseRoute>;
   /** The largest request body read, in bytes (1 MiB by default); a larger one is a 413. */
   maxBodySize?: number;
+  /**
+   * The longest value a path parameter takes (Fastify's `maxParamLength`, default 100); a longer
+   * one does not match the route, so the request is a 404 unless another route matches. `path`
+   * parameters have no limit.
+   */
+  maxParamLength?: number;
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
   /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
@@ -49,11 +55,16 @@ export interface ApplicationOptions {
 }
 
 /** `app.get(path, endpoint, options)` and its siblings: a route for one method. */
-export type MethodRoute<State extends object = Record<string, unknown>> = (
-  path: string,
-  endpoint: Endpoint<Request<State>>,
+export type MethodRoute<State extends object = Record<string, unknown>, MountParams extends object = object> = <Path extends string>(
+  path: Path,
+  endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>,
   options?: Omit<RouteOptions, 'methods'>,
-) => Route;
+) => Route<Path, State>;
+
+/** The `request.pathParams` of a route: its template's parameters, and those of the mount in front (see {@link Application}). */
+export type RouteParams<Path extends string, MountParams extends object = object> = object extends MountParams
+  ? PathParams<Path>
+  : PathParams<Path> & MountParams;
 
 /** One layer of the stack, as {@link Application.middlewareStack} lists it. */
 export interface MiddlewareLayer {
@@ -71,8 +82,11 @@ export interface MiddlewareLayer {
  *
  * @typeParam State - the type of `request.state` in its endpoints and middleware, for example
  * `Application<{ user?: User }>`; a middleware declaring another state is a compile error.
+ * @typeParam MountParams - for an application mounted under a prefix with parameters
+ * (`app.mount('/t/{tenant}', sub)`), the parameters that prefix gives its routes:
+ * `new Application<State, { tenant: string }>()`.
  */
-export class Application<State extends object = Record<string, unknown>> implements HTTPApp {
+export class Application<State extends object = Record<string, unknown>, MountParams extends object = object> implements HTTPApp {
   /** The router holding the application's routes and mounts, in matching order. */
   readonly router: Router;
   /** The registered exception handlers (the `exceptionHandlers` option, then {@link Application.exceptionHandler}). */
@@ -96,10 +110,10 @@ export class Application<State extends object = Record<string, unknown>> impleme
     this.debug = options.debug ?? false;
     this.maxBodySize = options.maxBodySize ?? 1024 * 1024;
     this.logger = options.logger ?? console;
-    this.router = new Router(options.routes);
+    this.router = new Router(options.routes, { maxParamLength: options.maxParamLength });
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];
-    this.lifespan = new LifespanRunner<Application<object>>(options.lifespan, this as Application<object>);
+    this.lifespan = new LifespanRunner<Application<object>>(options.lifespan, this as unknown as Application<object>);
     this.shutdownTimeout = options.shutdownTimeout ?? 30;
   }
 
@@ -141,11 +155,20 @@ export class Application<State extends object = Record<string, unknown>> impleme
   }
 
   /** Adds a route for `path` answering `options.methods` (GET by default). */
-  route(path: string, endpoint: Endpoint<Request<State>>, options?: RouteOptions): Route {
-    // Requests are untyped at run time: State is what the application's code promises itself.
-    const route = new Route(path, endpoint as Endpoint, options);
+  route<Path extends string>(path: Path, endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>, options?: RouteOptions): Route<Path, State> {
+    // The mount's parameters are there at run time; the route's own template cannot say so.
+    const route = new Route<Path, State>(path, endpoint as Endpoint<Request<State, PathParams<Path>>>, options);
     this.router.add(route);
     return route;
+  }
+
+  /**
+   * The path of the route named `name`, its parameters written in by their convertors (Starlette's
+   * `url_path_for`); `mount:route` for a route inside a named mount. Throws a `NoMatchFound`
+   * naming the route, or the missing or unexpected parameter.
+   */
+  urlPathFor(name: string, params: Readonly<Record<string, unknown>> = {}): string {
+    return this.router.urlPathFor(name, params);
   }
 
   /** Serves everything under `path` with another app (an `Application`, a `Router`, any `HTTPApp`). */
@@ -156,17 +179,17 @@ export class Application<State extends object = Record<string, unknown>> impleme
   }
 
   /** Adds a GET (and HEAD) route. */
-  readonly get: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
+  readonly get: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
   /** Adds a POST route. */
-  readonly post: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
+  readonly post: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
   /** Adds a PUT route. */
-  readonly put: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
+  readonly put: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
   /** Adds a PATCH route. */
-  readonly patch: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
+  readonly patch: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
   /** Adds a DELETE route. */
-  readonly delete: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
+  readonly delete: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
   /** Adds an OPTIONS route. */
-  readonly options: MethodRoute<State> = (path, endpoint, options) =>
+  readonly options: MethodRoute<State, MountParams> = (path, endpoint, options) =>
     this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
 
   /**

@@ -1,4 +1,4 @@
-export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer } from './application';
+export { Application, type ApplicationOptions, type MethodRoute, type MiddlewareLayer, type RouteParams } from './application';
 export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';
@@ -25,8 +25,7 @@ export {
   type ExceptionHandler,
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
-export { CONVERTORS, compilePath, type CompiledPath, type Convertor } from './paths';
-export { Request, type Client, type RequestApp, type RequestSource } from './requests';
+export { Request, type Client, type MatchedRoute, type RequestApp, type RequestSource } from './requests';
 export {
   HTMLResponse,
   JSONResponse,
@@ -40,13 +39,25 @@ export {
 } from './responses';
 export { FileResponse, type FileResponseInit } from './file-response';
 export {
+  CONVERTORS,
+  DEFAULT_MAX_PARAM_LENGTH,
   Match,
   Mount,
+  NoMatchFound,
   Route,
   Router,
+  compilePath,
   type BaseRoute,
+  type Collect,
+  type CompiledPath,
+  type CompiledRoute,
+  type Flatten,
+  type ParamEntry,
+  type Convertor,
+  type ConvertorValue,
   type Endpoint,
   type MountOptions,
+  type PathParams,
   type RouteOptions,
   type RouterOptions,
 } from './routing';
