@@ -21,7 +21,7 @@ import { LifespanRunner, type Lifespan } from './lifespan';
 import type { Request } from './requests';
 import type { StateChecked } from './state';
 import type { Response } from './responses';
-import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type PathParams, type RouteOptions } from './routing';
+import { APIRouter, Mount, Route, Router, type BaseRoute, type IncludeOptions, type Endpoint, type MountOptions, type PathParams, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
 
@@ -160,6 +160,16 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     const route = new Route<Path, State>(path, endpoint as Endpoint<Request<State, PathParams<Path>>>, options);
     this.router.add(route);
     return route;
+  }
+
+  /**
+   * Adds the routes of an {@link APIRouter} (FastAPI's `include_router`), `options.prefix` in
+   * front of the router's own. They become routes of this application: its exception handlers,
+   * logger, `maxBodySize`, lifespan state and `State` apply; the router's middleware wraps only
+   * its routes. The routes are copied now: include a router after declaring its routes.
+   */
+  includeRouter(router: APIRouter<State, string>, options?: IncludeOptions): void {
+    for (const route of router.buildRoutes(options)) this.router.add(route);
   }
 
   /**

@@ -39,6 +39,7 @@ export {
 } from './responses';
 export { FileResponse, type FileResponseInit } from './file-response';
 export {
+  APIRouter,
   CONVERTORS,
   DEFAULT_MAX_PARAM_LENGTH,
   Match,
@@ -47,8 +48,12 @@ export {
   Route,
   Router,
   compilePath,
+  type APIRouterOptions,
   type BaseRoute,
   type Collect,
+  type IncludeOptions,
+  type RouteDefinition,
+  type RouterMethod,
   type CompiledPath,
   type CompiledRoute,
   type Flatten,

@@ -1,3 +1,4 @@
+export { APIRouter, type APIRouterOptions, type IncludeOptions, type RouteDefinition, type RouterMethod } from './api-router';
 export { CONVERTORS, type Convertor } from './convertors';
 export type { Endpoint } from './endpoint';
 export { Mount, type MountOptions } from './mount';

@@ -54,6 +54,8 @@ export interface RouteOptions {
   maxBodySize?: number;
   /** The status of the JSON response an endpoint's plain return value becomes (FastAPI's `status_code`); 200 by default. */
   statusCode?: number;
+  /** Labels for documentation and tooling (FastAPI's `tags`). */
+  tags?: readonly string[];
 }
 
 /** Builds the middleware around an app, the first of the list outermost. */
@@ -79,6 +81,8 @@ export class Route<Path extends string = string, State extends object = Record<s
   readonly middleware: readonly MiddlewareSpec[];
   /** The status of the JSON response a plain return value becomes, if not 200. */
   readonly statusCode: number | undefined;
+  /** The route's tags (its own, then those of the routers it was included through). */
+  readonly tags: readonly string[];
   /** @internal */
   readonly compiled: CompiledPath;
   private readonly app: HTTPApp;
@@ -96,6 +100,7 @@ export class Route<Path extends string = string, State extends object = Record<s
     this.compiled = compilePath(path);
     this.middleware = [...(options.middleware ?? [])];
     this.statusCode = options.statusCode;
+    this.tags = [...(options.tags ?? [])];
     this.app = wrap(new EndpointApp(this.endpoint, options.statusCode), this.middleware);
     this.maxBodySize = options.maxBodySize;
   }
