@@ -30,7 +30,7 @@ export interface ApplicationOptions {
   /** Show stack traces in 500 responses. Never in production. */
   debug?: boolean;
   /** Middleware, outermost first. */
-  middleware?: Iterable<MiddlewareSpec>;
+  middleware?: Iterable<MiddlewareSpec<never>>;
   /** Exception handlers by status code or Error class. */
   exceptionHandlers?: Map<ExceptionHandlerKey, ExceptionHandler>;
   /** Routes and mounts, in matching order. */
@@ -58,7 +58,7 @@ export interface ApplicationOptions {
 export type MethodRoute<State extends object = Record<string, unknown>, MountParams extends object = object> = <Path extends string>(
   path: Path,
   endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>,
-  options?: Omit<RouteOptions, 'methods'>,
+  options?: Omit<RouteOptions<State>, 'methods'>,
 ) => Route<Path, State>;
 
 /** The `request.pathParams` of a route: its template's parameters, and those of the mount in front (see {@link Application}). */
@@ -98,7 +98,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
   /** Where errors are reported; `console` by default. */
   readonly logger: ErrorLogger;
   /** User middleware, outermost first. */
-  private readonly userMiddleware: MiddlewareSpec[];
+  private readonly userMiddleware: MiddlewareSpec<never>[];
   private stack: HTTPApp | undefined;
   private readonly lifespan: LifespanRunner<Application<object>>;
   private readonly shutdownTimeout: number;
@@ -148,14 +148,14 @@ export class Application<State extends object = Record<string, unknown>, MountPa
   }
 
   /** Registers a handler for a status code (it receives the `HTTPException`) or an Error class. */
-  exceptionHandler(status: number, handler: ExceptionHandler<HTTPException>): void;
-  exceptionHandler<E extends Error>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E>): void;
-  exceptionHandler(key: ExceptionHandlerKey, handler: ExceptionHandler<never>): void {
+  exceptionHandler(status: number, handler: ExceptionHandler<HTTPException, State>): void;
+  exceptionHandler<E extends Error>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E, State>): void;
+  exceptionHandler(key: ExceptionHandlerKey, handler: ExceptionHandler<never, State>): void {
     this.exceptionHandlers.set(key, handler as ExceptionHandler);
   }
 
   /** Adds a route for `path` answering `options.methods` (GET by default). */
-  route<Path extends string>(path: Path, endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>, options?: RouteOptions): Route<Path, State> {
+  route<Path extends string>(path: Path, endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>, options?: RouteOptions<State>): Route<Path, State> {
     // The mount's parameters are there at run time; the route's own template cannot say so.
     const route = new Route<Path, State>(path, endpoint as Endpoint<Request<State, PathParams<Path>>>, options);
     this.router.add(route);
@@ -168,7 +168,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
    * logger, `maxBodySize`, lifespan state and `State` apply; the router's middleware wraps only
    * its routes. The routes are copied now: include a router after declaring its routes.
    */
-  includeRouter(router: APIRouter<State, string>, options?: IncludeOptions): void {
+  includeRouter(router: APIRouter<State, string>, options?: IncludeOptions<State>): void {
     for (const route of router.buildRoutes(options)) this.router.add(route);
   }
 
@@ -182,7 +182,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
   }
 
   /** Serves everything under `path` with another app (an `Application`, a `Router`, any `HTTPApp`). */
-  mount(path: string, app: HTTPApp, options?: MountOptions): Mount {
+  mount(path: string, app: HTTPApp, options?: MountOptions<State>): Mount {
     const mount = new Mount(path, app, options);
     this.router.add(mount);
     return mount;
@@ -270,7 +270,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     return server;
   }
 
-  private register(spec: MiddlewareSpec): void {
+  private register(spec: MiddlewareSpec<never>): void {
     if (this.started) throw new Error('Cannot add middleware after an application has started');
     this.userMiddleware.unshift(spec);
   }

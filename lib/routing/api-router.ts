@@ -4,22 +4,22 @@ import type { Endpoint } from './endpoint';
 import type { PathParams } from './params';
 import { Route, type RouteOptions } from './route';
 
-/** Options of {@link APIRouter}. */
-export interface APIRouterOptions<Prefix extends string = string> {
+/** Options of {@link APIRouter}; middleware declaring a `request.state` that `State` lacks is a compile error. */
+export interface APIRouterOptions<Prefix extends string = string, State extends object = never> {
   /** Put in front of every route's path (`/users`): no trailing slash. */
   prefix?: Prefix;
   /** Middleware wrapping only this router's routes, the first in the list outermost, inside the application's. */
-  middleware?: readonly MiddlewareSpec[];
+  middleware?: readonly MiddlewareSpec<NoInfer<State>>[];
   /** Labels for the routes (FastAPI's `tags`), kept on each route for documentation and tooling. */
   tags?: readonly string[];
 }
 
 /** Options of {@link APIRouter.includeRouter} and `Application.includeRouter`. */
-export interface IncludeOptions {
+export interface IncludeOptions<State extends object = never> {
   /** Put in front of the included router's own prefix. */
   prefix?: string;
   /** Middleware wrapping the included routes, outside the router's own. */
-  middleware?: readonly MiddlewareSpec[];
+  middleware?: readonly MiddlewareSpec<NoInfer<State>>[];
   /** Added to the included routes' tags. */
   tags?: readonly string[];
 }
@@ -31,7 +31,7 @@ export interface RouteDefinition {
   /** The endpoint, as given. */
   readonly endpoint: Endpoint;
   /** The route's options; `middleware` lists every router's middleware, the outermost first. */
-  readonly options: RouteOptions;
+  readonly options: RouteOptions<never>;
   /** The tags of the route and of the routers it went through. */
   readonly tags: readonly string[];
 }
@@ -40,7 +40,7 @@ export interface RouteDefinition {
 export type RouterMethod<State extends object, Prefix extends string> = <Path extends string>(
   path: Path,
   endpoint: Endpoint<Request<State, PathParams<`${Prefix}${Path}`>>>,
-  options?: Omit<RouteOptions, 'methods'>,
+  options?: Omit<RouteOptions<State>, 'methods'>,
 ) => void;
 
 function checkPrefix(prefix: string): void {
@@ -64,12 +64,12 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
   /** The prefix put in front of every route. */
   readonly prefix: Prefix;
   /** The middleware wrapping only this router's routes, outermost first. */
-  readonly middleware: readonly MiddlewareSpec[];
+  readonly middleware: readonly MiddlewareSpec<never>[];
   /** The router's tags. */
   readonly tags: readonly string[];
   private readonly definitions: RouteDefinition[] = [];
 
-  constructor(options: APIRouterOptions<Prefix> = {}) {
+  constructor(options: APIRouterOptions<Prefix, State> = {}) {
     this.prefix = (options.prefix ?? '') as Prefix;
     checkPrefix(this.prefix);
     this.middleware = [...(options.middleware ?? [])];
@@ -82,7 +82,7 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
   }
 
   /** Adds a route for `path` (below the prefix) answering `options.methods` (GET by default). */
-  route<Path extends string>(path: Path, endpoint: Endpoint<Request<State, PathParams<`${Prefix}${Path}`>>>, options: RouteOptions = {}): void {
+  route<Path extends string>(path: Path, endpoint: Endpoint<Request<State, PathParams<`${Prefix}${Path}`>>>, options: RouteOptions<State> = {}): void {
     if (!path.startsWith('/')) throw new Error(`Routed paths must start with '/': ${JSON.stringify(path)}`);
     this.definitions.push({ path, endpoint: endpoint as Endpoint, options, tags: [] });
   }
@@ -102,7 +102,7 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
     this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
 
   /** Includes another router's routes (as they are now) below this router's prefix. */
-  includeRouter(router: APIRouter<State, string>, options: IncludeOptions = {}): void {
+  includeRouter(router: APIRouter<State, string>, options: IncludeOptions<State> = {}): void {
     const prefix = options.prefix ?? '';
     checkPrefix(prefix);
     for (const definition of router.routes) {
@@ -116,16 +116,16 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
   }
 
   /** The `Route`s to add to an application, every prefix, middleware and tag applied. */
-  buildRoutes(options: IncludeOptions = {}): Route[] {
+  buildRoutes(options: IncludeOptions<State> = {}): Route[] {
     const prefix = options.prefix ?? '';
     checkPrefix(prefix);
     return this.definitions.map((definition) => {
       const { path, endpoint, options: routeOptions, tags } = this.applied(definition, prefix, options.middleware ?? [], options.tags ?? []);
-      return new Route(path, endpoint, { ...routeOptions, tags });
+      return new Route<string, never>(path, endpoint, { ...routeOptions, tags });
     });
   }
 
-  private applied(definition: RouteDefinition, prefix: string, middleware: readonly MiddlewareSpec[], tags: readonly string[]): RouteDefinition {
+  private applied(definition: RouteDefinition, prefix: string, middleware: readonly MiddlewareSpec<never>[], tags: readonly string[]): RouteDefinition {
     return {
       path: prefix + this.prefix + definition.path,
       endpoint: definition.endpoint,

@@ -4,10 +4,14 @@ import type { Response } from '../responses';
 import { Match, wrap, type CompiledRoute } from './route';
 import { compilePath, DEFAULT_MAX_PARAM_LENGTH, type CompiledPath } from './template';
 
-/** Options of {@link Mount}. */
-export interface MountOptions {
+/**
+ * Options of {@link Mount}.
+ *
+ * @typeParam State - the application's `request.state`: middleware declaring more is a compile error.
+ */
+export interface MountOptions<State extends object = never> {
   /** Middleware wrapping only the mounted app; the first in the list is the outermost. */
-  middleware?: readonly MiddlewareSpec[];
+  middleware?: readonly MiddlewareSpec<NoInfer<State>>[];
   /** A name for the mount: reverse routing names the routes inside it `name:route`. */
   name?: string;
 }
@@ -28,7 +32,7 @@ export class Mount implements CompiledRoute {
   /** The app served under the prefix, as given. */
   readonly mounted: HTTPApp;
   /** The middleware wrapping only the mounted app, outermost first. */
-  readonly middleware: readonly MiddlewareSpec[];
+  readonly middleware: readonly MiddlewareSpec<never>[];
   /** @internal */
   readonly compiled: CompiledPath;
   /** @internal The prefix alone, for reverse routing. */

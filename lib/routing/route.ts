@@ -42,12 +42,16 @@ export function isCompiledRoute(route: BaseRoute): route is CompiledRoute {
   return typeof (route as Partial<CompiledRoute>).matchPath === 'function' && (route as Partial<CompiledRoute>).compiled !== undefined;
 }
 
-/** Options of {@link Route}. */
-export interface RouteOptions {
+/**
+ * Options of {@link Route}.
+ *
+ * @typeParam State - the application's `request.state`: middleware declaring more is a compile error.
+ */
+export interface RouteOptions<State extends object = never> {
   /** Methods answered; `['GET']` by default. A GET route answers HEAD too. */
   methods?: readonly string[];
   /** Middleware wrapping only this route; the first in the list is the outermost. */
-  middleware?: readonly MiddlewareSpec[];
+  middleware?: readonly MiddlewareSpec<NoInfer<State>>[];
   /** A name for the route, for reverse routing ({@link Router.urlPathFor}); the endpoint function's name by default. */
   name?: string;
   /** The largest request body this route reads, in bytes, in place of the application's `maxBodySize`. */
@@ -59,7 +63,7 @@ export interface RouteOptions {
 }
 
 /** Builds the middleware around an app, the first of the list outermost. */
-export function wrap(app: HTTPApp, middleware: readonly MiddlewareSpec[] = []): HTTPApp {
+export function wrap(app: HTTPApp, middleware: readonly MiddlewareSpec<never>[] = []): HTTPApp {
   return middleware.reduceRight((inner, spec) => spec.build(inner), app);
 }
 
@@ -78,7 +82,7 @@ export class Route<Path extends string = string, State extends object = Record<s
   /** The endpoint, as given. */
   readonly endpoint: Endpoint;
   /** The middleware wrapping only this route, outermost first. */
-  readonly middleware: readonly MiddlewareSpec[];
+  readonly middleware: readonly MiddlewareSpec<never>[];
   /** The status of the JSON response a plain return value becomes, if not 200. */
   readonly statusCode: number | undefined;
   /** The route's tags (its own, then those of the routers it was included through). */
@@ -88,7 +92,7 @@ export class Route<Path extends string = string, State extends object = Record<s
   private readonly app: HTTPApp;
   private readonly maxBodySize: number | undefined;
 
-  constructor(path: Path, endpoint: Endpoint<Request<State, PathParams<Path>>>, options: RouteOptions = {}) {
+  constructor(path: Path, endpoint: Endpoint<Request<State, PathParams<Path>>>, options: RouteOptions<State> = {}) {
     if (!path.startsWith('/')) throw new Error(`Routed paths must start with '/': ${JSON.stringify(path)}`);
     this.path = path;
     // Requests are untyped at run time: the parameter types are what the template promises.
