@@ -33,7 +33,9 @@ export interface BaseRoute extends HTTPApp {
  * A route whose template the router's index can see into: {@link Route} and {@link Mount}.
  */
 export interface CompiledRoute extends BaseRoute {
+  /** The compiled template the router indexes the route by. */
   readonly compiled: CompiledPath;
+  /** {@link BaseRoute.matches} with the router's `maxParamLength`. */
   matchPath(routePath: string, method: string, params: Record<string, unknown>, maxParamLength: number): Match;
 }
 
