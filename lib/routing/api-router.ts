@@ -58,9 +58,11 @@ function checkPrefix(prefix: string): void {
  * declaring them.
  *
  * @typeParam State - the `request.state` type of the application it is meant for.
- * @typeParam Prefix - the router's prefix; its parameters are typed in `request.pathParams` too.
+ * @typeParam Prefix - the router's prefix, inferred from `options.prefix`; its parameters are typed in
+ *   `request.pathParams` too. When `State` is given explicitly, give the prefix as well
+ *   (`APIRouter<State, '/orgs/{org}'>`) to type a parameter of the prefix.
  */
-export class APIRouter<State extends object = Record<string, unknown>, Prefix extends string = ''> {
+export class APIRouter<State extends object = Record<string, unknown>, Prefix extends string = string> {
   /** The prefix put in front of every route. */
   readonly prefix: Prefix;
   /** The middleware wrapping only this router's routes, outermost first. */
