@@ -196,6 +196,7 @@ function renderAttacks(samples: readonly AttackSample[]): string {
     return `| ${attack} | ${cpu.toFixed(1)} | ${ratio.toFixed(2)} × |`;
   });
   return [
+    '',
     '### 15 KB URLs against path templates (issue 20, point 3)',
     '',
     'stackware only, one server with `/three/{a:path}/{b:path}/{c:path}/z`, `/two/{a:path}/{b:path}`, `/t/{a}-{b}-{c}x` and',
