@@ -121,6 +121,21 @@ function forward(parts: readonly FixedPart[], count: number, path: string, maxPa
   return start;
 }
 
+/**
+ * Walks `after` (the parts after a `path` one, last first) backwards from the end of the path; the
+ * start of the first of them, or -1 when one does not fit or they would reach below `floor`.
+ */
+function backward(after: readonly FixedPart[], text: string, floor: number, maxParamLength: number, out?: Record<string, unknown>): number {
+  let end = text.length;
+  for (const part of after) {
+    const slash = end === 0 ? -1 : text.lastIndexOf('/', end - 1);
+    if (slash < floor) return -1;
+    if (!fits(part, text, slash + 1, end, maxParamLength, out)) return -1;
+    end = slash;
+  }
+  return end;
+}
+
 function withoutPath(parts: readonly FixedPart[]): SegmentMatcher {
   const m = parts.length;
   return (path, out, maxParamLength) => {
@@ -143,27 +158,16 @@ function withOnePath(parts: readonly Part[]): SegmentMatcher {
   const path = parts[at] as PathPart;
   const before = parts.slice(0, at) as FixedPart[];
   const after = parts.slice(at + 1).reverse() as FixedPart[];
-  /** Walks the parts after the `path` one backwards from the end; the start of the first, or -1. */
-  const backward = (text: string, floor: number, maxParamLength: number, out?: Record<string, unknown>): number => {
-    let end = text.length;
-    for (const part of after) {
-      const slash = end === 0 ? -1 : text.lastIndexOf('/', end - 1);
-      if (slash < floor) return -1;
-      if (!fits(part, text, slash + 1, end, maxParamLength, out)) return -1;
-      end = slash;
-    }
-    return end;
-  };
   return (text, out, maxParamLength) => {
     const start = forward(before, at, text, maxParamLength, false);
     if (start === -1) return false;
-    const end = backward(text, start, maxParamLength);
+    const end = backward(after, text, start, maxParamLength);
     if (end === -1) return false;
     const value = pathValue(path, text, start, end);
     if (value === undefined) return false;
     forward(before, at, text, maxParamLength, false, out);
     out[path.param.name] = path.param.convertor.convert(value);
-    backward(text, start, maxParamLength, out);
+    backward(after, text, start, maxParamLength, out);
     return true;
   };
 }
@@ -175,7 +179,14 @@ function withOnePath(parts: readonly Part[]): SegmentMatcher {
  */
 function withPaths(parts: readonly Part[]): SegmentMatcher {
   const m = parts.length;
+  const first = parts.findIndex((part) => part.kind === 'path');
+  const last = parts.length - 1 - [...parts].reverse().findIndex((part) => part.kind === 'path');
+  const before = parts.slice(0, first) as FixedPart[];
+  const after = parts.slice(last + 1).reverse() as FixedPart[];
   return (path, out, maxParamLength) => {
+    // The parts before the first `path` one and after the last are anchored: most paths fail there, without the table below.
+    const start = forward(before, first, path, maxParamLength, false);
+    if (start === -1 || backward(after, path, start, maxParamLength) === -1) return false;
     // starts[k]: where segment k begins; segment k ends one before starts[k + 1]. One pass over the path.
     const all = new Int32Array(path.length + 2);
     let n = 1;
