@@ -22,7 +22,7 @@ import { LifespanRunner, type Lifespan } from './lifespan';
 import type { Request } from './requests';
 import type { StateChecked } from './state';
 import type { Response } from './responses';
-import { Mount, Route, Router, type BaseRoute, type Endpoint, type MountOptions, type RouteOptions } from './routing';
+import { APIRouter, Mount, Route, Router, type BaseRoute, type IncludeOptions, type Endpoint, type MountOptions, type PathParams, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
 import { checkPoisoningAction, type PoisoningAction } from './poisoning';
@@ -32,7 +32,7 @@ export interface ApplicationOptions {
   /** Show stack traces in 500 responses. Never in production. */
   debug?: boolean;
   /** Middleware, outermost first. */
-  middleware?: Iterable<MiddlewareSpec>;
+  middleware?: Iterable<MiddlewareSpec<never>>;
   /** Exception handlers by status code or Error class. */
   exceptionHandlers?: Map<ExceptionHandlerKey, ExceptionHandler>;
   /** Routes and mounts, in matching order. */
@@ -59,6 +59,12 @@ export interface ApplicationOptions {
   onProtoPoisoning?: PoisoningAction;
   /** A JSON body with a `constructor` key holding a `prototype` key: as {@link ApplicationOptions.onProtoPoisoning}. */
   onConstructorPoisoning?: PoisoningAction;
+  /**
+   * The longest value a path parameter takes (Fastify's `maxParamLength`, default 100); a longer
+   * one does not match the route, so the request is a 404 unless another route matches. `path`
+   * parameters have no limit.
+   */
+  maxParamLength?: number;
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
   /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
@@ -84,11 +90,16 @@ function checkSeconds(name: string, value: number | undefined): number | undefin
 }
 
 /** `app.get(path, endpoint, options)` and its siblings: a route for one method. */
-export type MethodRoute<State extends object = Record<string, unknown>> = (
-  path: string,
-  endpoint: Endpoint<Request<State>>,
-  options?: Omit<RouteOptions, 'methods'>,
-) => Route;
+export type MethodRoute<State extends object = Record<string, unknown>, MountParams extends object = object> = <Path extends string>(
+  path: Path,
+  endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>,
+  options?: Omit<RouteOptions<State>, 'methods'>,
+) => Route<Path, State>;
+
+/** The `request.pathParams` of a route: its template's parameters, and those of the mount in front (see {@link Application}). */
+export type RouteParams<Path extends string, MountParams extends object = object> = object extends MountParams
+  ? PathParams<Path>
+  : PathParams<Path> & MountParams;
 
 /** One layer of the stack, as {@link Application.middlewareStack} lists it. */
 export interface MiddlewareLayer {
@@ -106,8 +117,11 @@ export interface MiddlewareLayer {
  *
  * @typeParam State - the type of `request.state` in its endpoints and middleware, for example
  * `Application<{ user?: User }>`; a middleware declaring another state is a compile error.
+ * @typeParam MountParams - for an application mounted under a prefix with parameters
+ * (`app.mount('/t/{tenant}', sub)`), the parameters that prefix gives its routes:
+ * `new Application<State, { tenant: string }>()`.
  */
-export class Application<State extends object = Record<string, unknown>> implements HTTPApp {
+export class Application<State extends object = Record<string, unknown>, MountParams extends object = object> implements HTTPApp {
   /** The router holding the application's routes and mounts, in matching order. */
   readonly router: Router;
   /** The registered exception handlers (the `exceptionHandlers` option, then {@link Application.exceptionHandler}). */
@@ -129,7 +143,7 @@ export class Application<State extends object = Record<string, unknown>> impleme
   /** See {@link ApplicationOptions.onConstructorPoisoning}; undefined: the default, `'error'`. */
   readonly onConstructorPoisoning: PoisoningAction | undefined;
   /** User middleware, outermost first. */
-  private readonly userMiddleware: MiddlewareSpec[];
+  private readonly userMiddleware: MiddlewareSpec<never>[];
   private stack: HTTPApp | undefined;
   private readonly lifespan: LifespanRunner<Application<object>>;
   private readonly shutdownTimeout: number;
@@ -146,10 +160,10 @@ export class Application<State extends object = Record<string, unknown>> impleme
     this.lingeringMaxBytes = checkSeconds('lingeringMaxBytes', options.lingeringMaxBytes);
     this.onProtoPoisoning = checkPoisoningAction('onProtoPoisoning', options.onProtoPoisoning);
     this.onConstructorPoisoning = checkPoisoningAction('onConstructorPoisoning', options.onConstructorPoisoning);
-    this.router = new Router(options.routes);
+    this.router = new Router(options.routes, { maxParamLength: options.maxParamLength });
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];
-    this.lifespan = new LifespanRunner<Application<object>>(options.lifespan, this as Application<object>);
+    this.lifespan = new LifespanRunner<Application<object>>(options.lifespan, this as unknown as Application<object>);
     this.shutdownTimeout = options.shutdownTimeout ?? 30;
   }
 
@@ -184,39 +198,58 @@ export class Application<State extends object = Record<string, unknown>> impleme
   }
 
   /** Registers a handler for a status code (it receives the `HTTPException`) or an Error class. */
-  exceptionHandler(status: number, handler: ExceptionHandler<HTTPException>): void;
-  exceptionHandler<E extends Error>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E>): void;
-  exceptionHandler(key: ExceptionHandlerKey, handler: ExceptionHandler<never>): void {
+  exceptionHandler(status: number, handler: ExceptionHandler<HTTPException, State>): void;
+  exceptionHandler<E extends Error>(errorClass: ErrorClass<E>, handler: ExceptionHandler<E, State>): void;
+  exceptionHandler(key: ExceptionHandlerKey, handler: ExceptionHandler<never, State>): void {
     this.exceptionHandlers.set(key, handler as ExceptionHandler);
   }
 
   /** Adds a route for `path` answering `options.methods` (GET by default). */
-  route(path: string, endpoint: Endpoint<Request<State>>, options?: RouteOptions): Route {
-    // Requests are untyped at run time: State is what the application's code promises itself.
-    const route = new Route(path, endpoint as Endpoint, options);
+  route<Path extends string>(path: Path, endpoint: Endpoint<Request<State, RouteParams<Path, MountParams>>>, options?: RouteOptions<State>): Route<Path, State> {
+    // The mount's parameters are there at run time; the route's own template cannot say so.
+    const route = new Route<Path, State>(path, endpoint as Endpoint<Request<State, PathParams<Path>>>, options);
     this.router.add(route);
     return route;
   }
 
+  /**
+   * Adds the routes of an {@link APIRouter} (FastAPI's `include_router`), `options.prefix` in
+   * front of the router's own. They become routes of this application: its exception handlers,
+   * logger, `maxBodySize`, lifespan state and `State` apply; the router's middleware wraps only
+   * its routes. The routes are copied now: include a router after declaring its routes.
+   */
+  includeRouter(router: APIRouter<State, string>, options?: IncludeOptions<State>): void {
+    for (const route of router.buildRoutes(options)) this.router.add(route);
+  }
+
+  /**
+   * The path of the route named `name`, its parameters written in by their convertors (Starlette's
+   * `url_path_for`); `mount:route` for a route inside a named mount. Throws a `NoMatchFound`
+   * naming the route, or the missing or unexpected parameter.
+   */
+  urlPathFor(name: string, params: Readonly<Record<string, unknown>> = {}): string {
+    return this.router.urlPathFor(name, params);
+  }
+
   /** Serves everything under `path` with another app (an `Application`, a `Router`, any `HTTPApp`). */
-  mount(path: string, app: HTTPApp, options?: MountOptions): Mount {
+  mount(path: string, app: HTTPApp, options?: MountOptions<State>): Mount {
     const mount = new Mount(path, app, options);
     this.router.add(mount);
     return mount;
   }
 
   /** Adds a GET (and HEAD) route. */
-  readonly get: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
+  readonly get: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
   /** Adds a POST route. */
-  readonly post: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
+  readonly post: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['POST'] });
   /** Adds a PUT route. */
-  readonly put: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
+  readonly put: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PUT'] });
   /** Adds a PATCH route. */
-  readonly patch: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
+  readonly patch: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['PATCH'] });
   /** Adds a DELETE route. */
-  readonly delete: MethodRoute<State> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
+  readonly delete: MethodRoute<State, MountParams> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['DELETE'] });
   /** Adds an OPTIONS route. */
-  readonly options: MethodRoute<State> = (path, endpoint, options) =>
+  readonly options: MethodRoute<State, MountParams> = (path, endpoint, options) =>
     this.route(path, endpoint, { ...options, methods: ['OPTIONS'] });
 
   /**
@@ -291,7 +324,7 @@ export class Application<State extends object = Record<string, unknown>> impleme
     return server;
   }
 
-  private register(spec: MiddlewareSpec): void {
+  private register(spec: MiddlewareSpec<never>): void {
     if (this.started) throw new Error('Cannot add middleware after an application has started');
     this.userMiddleware.unshift(spec);
   }

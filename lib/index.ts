@@ -1,4 +1,4 @@
-export { Application, type ApplicationOptions, type ListenOptions, type MethodRoute, type MiddlewareLayer } from './application';
+export { Application, type ApplicationOptions, type ListenOptions, type MethodRoute, type MiddlewareLayer, type RouteParams } from './application';
 export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
 export type { ConnectionLimits } from './adapters/node-connection';
@@ -26,8 +26,7 @@ export {
   type ExceptionHandler,
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
-export { CONVERTORS, compilePath, type CompiledPath, type Convertor } from './paths';
-export { Request, type Client, type ConnectionOverride, type RequestApp, type RequestSource } from './requests';
+export { Request, type Client, type ConnectionOverride, type MatchedRoute, type RequestApp, type RequestSource } from './requests';
 export type { FinishListener, ResponseFinished } from './finish';
 export {
   HTMLResponse,
@@ -59,13 +58,30 @@ export {
   type Validators,
 } from './preconditions';
 export {
+  APIRouter,
+  CONVERTORS,
+  DEFAULT_MAX_PARAM_LENGTH,
   Match,
   Mount,
+  NoMatchFound,
   Route,
   Router,
+  compilePath,
+  type APIRouterOptions,
   type BaseRoute,
+  type Collect,
+  type IncludeOptions,
+  type RouteDefinition,
+  type RouterMethod,
+  type CompiledPath,
+  type CompiledRoute,
+  type Flatten,
+  type ParamEntry,
+  type Convertor,
+  type ConvertorValue,
   type Endpoint,
   type MountOptions,
+  type PathParams,
   type RouteOptions,
   type RouterOptions,
 } from './routing';

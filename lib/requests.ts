@@ -77,6 +77,18 @@ export interface RequestApp extends HTTPApp, PoisoningOptions {
   readonly debug?: boolean;
   /** What the lifespan's startup yielded; copied into each request's {@link Request.state}. */
   readonly lifespanState?: Record<string, unknown>;
+  /** Reverse routing: the path of the route named `name`; {@link Request.urlFor} asks the application for it. */
+  urlPathFor?(name: string, params?: Readonly<Record<string, unknown>>): string;
+}
+
+/** The route that answered a request, as {@link Request.route} shows it: a `Route` or a `Mount`. */
+export interface MatchedRoute {
+  /** Its path template (a route's `/items/{id:int}`) or prefix (a mount's `/static`). */
+  readonly path: string;
+  /** Its name, if it has one. */
+  readonly name?: string;
+  /** The methods it answers; undefined for a mount, which takes any. */
+  readonly methods?: ReadonlySet<string>;
 }
 
 const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
@@ -111,13 +123,30 @@ function checkPercentEncoding(query: string): void {
  * @typeParam State - the type of {@link Request.state}: an open record unless the application
  * declares one (`Application<{ user?: User }>` gives its endpoints a `Request<{ user?: User }>`).
  */
-export class Request<State extends object = Record<string, unknown>> {
+export class Request<State extends object = Record<string, unknown>, Params extends object = Record<string, unknown>> {
   /** The request method, such as `GET`. */
   readonly method: string;
   /** The application serving the request (the innermost mounted one, inside a mount). */
   app: RequestApp | undefined;
-  /** Path parameters of the matched route, converted by their convertors. */
-  pathParams: Record<string, unknown> = {};
+  /**
+   * Path parameters of the matched route, converted by their convertors. In an endpoint its type
+   * comes from the template: `{id:int}` is a `number`, `{name}` a `string`.
+   */
+  pathParams: Params = {} as Params;
+  /**
+   * The route that answered, set by routing: the innermost `Route` (or, for an app without routes
+   * such as `StaticFiles`, its `Mount`). Undefined before routing and after a 404, a 405 or a
+   * trailing-slash redirect. Outer middleware read it after `callNext` returns.
+   */
+  route: MatchedRoute | undefined;
+  /**
+   * The full template of {@link Request.route}, every mount and included router's prefix in
+   * front: `/v1/users/{id:int}`. Label metrics, traces and logs by it, never by the raw path.
+   * Undefined when `route` is.
+   */
+  routeTemplate: string | undefined;
+  /** @internal The templates of the mounts entered so far, joined. */
+  mountTemplate = '';
   /** The path prefix consumed by mounts on the way in (Starlette's `root_path`). */
   rootPath = '';
   /** The largest body read, in bytes; set by a route's `maxBodySize`, else the application's. */
@@ -189,6 +218,17 @@ export class Request<State extends object = Record<string, unknown>> {
   get url(): URL {
     if (this.cachedUrl === undefined) this.cachedUrl = this.buildUrl();
     return this.cachedUrl;
+  }
+
+  /**
+   * The absolute URL of the route named `name` (Starlette's `url_for`): the application's
+   * `urlPathFor(name, params)` on this request's scheme and host. `mount:route` names a route
+   * inside a named mount. Throws when no route has the name or a parameter is missing or extra.
+   */
+  urlFor(name: string, params: Readonly<Record<string, unknown>> = {}): URL {
+    const app = this.rootApp ?? this.app;
+    if (app?.urlPathFor === undefined) throw new Error('request.urlFor needs an application with routes (urlPathFor)');
+    return new URL(app.urlPathFor(name, params), this.url.origin);
   }
 
   /**

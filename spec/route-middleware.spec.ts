@@ -115,7 +115,7 @@ describe('route and mount middleware', () => {
 
   it('wraps only the mounted app, inside the application middleware (starlette: Mount(middleware=...))', async () => {
     const events: string[] = [];
-    const sub = new Application();
+    const sub = new Application<Record<string, unknown>, { tenant: string }>();
     sub.get('/items/{id:int}', (r) => {
       events.push(`endpoint ${JSON.stringify(r.pathParams)} root=${r.rootPath} app=${r.app === sub}`);
       return { id: r.pathParams.id, tenant: r.pathParams.tenant, rootPath: r.rootPath };

@@ -181,7 +181,7 @@ describe('routing', () => {
   });
 
   it('serves a mounted application under its prefix, with rootPath and outer path parameters', async () => {
-    const sub = new Application();
+    const sub = new Application<Record<string, unknown>, { tenant: string }>();
     sub.get('/items/{id:int}', (r) => ({ id: r.pathParams.id, tenant: r.pathParams.tenant, rootPath: r.rootPath, path: r.path }));
     const app = new Application();
     app.mount('/t/{tenant}', sub);

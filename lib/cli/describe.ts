@@ -11,7 +11,7 @@ export function formatOptions(options: unknown): string {
   return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
-function middlewareNames(specs: readonly MiddlewareSpec[]): string {
+function middlewareNames(specs: readonly MiddlewareSpec<never>[]): string {
   return specs.length === 0 ? '' : `middleware: ${specs.map((spec) => spec.cls.name).join(' → ')}`;
 }
 

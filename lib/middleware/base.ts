@@ -1,5 +1,6 @@
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
+import type { MiddlewareState } from '../state';
 import { Response } from '../responses';
 import { httpExceptionResponse } from './exceptions';
 
@@ -47,8 +48,20 @@ export type DispatchFunction<State extends object = Record<string, unknown>> = (
  */
 export type MiddlewareClass<Args extends unknown[] = never[]> = new (app: HTTPApp, ...args: Args) => HTTPApp;
 
-/** What a middleware registration offers the stack builder; {@link Middleware} implements it. */
-export interface MiddlewareSpec {
+/**
+ * What a middleware registration offers the stack builder; {@link Middleware} implements it.
+ *
+ * @typeParam Requires - the `request.state` the middleware declares. Where a spec is registered
+ * for an application (`RouteOptions<State>`, a mount's, a router's), a spec requiring more than
+ * the application's `State` is a compile error. The default, `object`, requires nothing;
+ * `MiddlewareSpec<never>` stands for any spec, checked or not.
+ */
+export interface MiddlewareSpec<Requires extends object = object> {
+  /**
+   * Compile-time marker, never present at run time: the state the middleware declares, as a
+   * parameter, so that a spec fits only where the state provides it.
+   */
+  readonly requiresState?: (state: Requires) => void;
   /** The middleware class. */
   readonly cls: {
     /** The class name, as {@link Application.middlewareStack} lists it. */
@@ -64,12 +77,15 @@ export interface MiddlewareSpec {
  * A registration: a middleware class and its options, built into the stack later. In the
  * `middleware` option of `Application`, the first in the list is the outermost.
  */
-export class Middleware<Args extends unknown[] = unknown[]> implements MiddlewareSpec {
+export class Middleware<Args extends unknown[] = unknown[], Cls extends MiddlewareClass<Args> = MiddlewareClass<Args>>
+  implements MiddlewareSpec<MiddlewareState<InstanceType<Cls>>>
+{
+  declare readonly requiresState?: (state: MiddlewareState<InstanceType<Cls>>) => void;
   readonly cls: MiddlewareClass<Args>;
   /** The constructor arguments that follow `app`. */
   readonly args: Args;
 
-  constructor(cls: MiddlewareClass<Args>, ...args: NoInfer<Args>) {
+  constructor(cls: Cls & MiddlewareClass<Args>, ...args: NoInfer<Args>) {
     this.cls = cls;
     this.args = args;
   }

@@ -6,11 +6,12 @@ import { callApp, type HTTPApp } from './base';
 /**
  * Turns an error into a response. Registered for a status code it receives the `HTTPException`
  * (for 500, whatever error escaped); registered for an Error class it receives an instance of it.
+ * `State` is the application's `request.state` type.
  */
-export type ExceptionHandler<E = Error> = {
+export type ExceptionHandler<E = Error, State extends object = Record<string, unknown>> = {
   // Method syntax keeps parameters bivariant, so a handler for a subclass fits in a Map of handlers.
   /** Answers `request` for `error`, raised while handling it. */
-  handler(request: Request, error: E): Response | Promise<Response>;
+  handler(request: Request<State>, error: E): Response | Promise<Response>;
 }['handler'];
 
 /** An Error class, as a key for an exception handler. */

@@ -1,6 +1,6 @@
 // Compile-time checks of typed request state, run by `tsc --noEmit` in `npm test`: the line after
 // each expect-error directive must fail to compile.
-import { Application, BaseHTTPMiddleware, CORSMiddleware, type CallNext, type Request, type Response } from 'stackware';
+import { APIRouter, Application, BaseHTTPMiddleware, CORSMiddleware, JSONResponse, Middleware, type CallNext, type Request, type Response } from 'stackware';
 
 interface User {
   name: string;
@@ -77,3 +77,32 @@ plain.addMiddleware(Untyped);
 // @ts-expect-error an open record does not promise `requestId`
 plain.addMiddleware(Authenticate);
 plain.get('/', (request) => ({ value: request.state.anything }));
+
+// Exception handlers' request carries the application's State.
+app.exceptionHandler(404, (request) => {
+  const id: string = request.state.requestId;
+  // @ts-expect-error a property the state does not declare
+  const other: unknown = request.state.other;
+  return new JSONResponse({ id, other }, { statusCode: 404 });
+});
+app.exceptionHandler(TypeError, (request, error) => new JSONResponse({ id: request.state.requestId, message: error.message }, { statusCode: 500 }));
+
+// A middleware declaring a State the application lacks is a compile error wherever it is registered.
+const needsTenant = new Middleware(NeedsTenant, { header: 'x-tenant' });
+const authenticate = new Middleware(Authenticate);
+app.get('/ok', () => null, { middleware: [authenticate, new Middleware(Untyped)] });
+// @ts-expect-error on a route
+app.get('/r', () => null, { middleware: [needsTenant] });
+// @ts-expect-error on a route added with route()
+app.route('/r2', () => null, { middleware: [needsTenant] });
+// @ts-expect-error on a mount
+app.mount('/m', new Application(), { middleware: [needsTenant] });
+// @ts-expect-error on a router
+new APIRouter<AppState>({ middleware: [needsTenant] });
+const appRouter = new APIRouter<AppState>({ middleware: [authenticate] });
+// @ts-expect-error on a route of a router
+appRouter.get('/x', () => null, { middleware: [needsTenant] });
+// @ts-expect-error on an include
+app.includeRouter(appRouter, { middleware: [needsTenant] });
+app.includeRouter(appRouter, { middleware: [authenticate] });
+tenants.get('/t', () => null, { middleware: [needsTenant] });

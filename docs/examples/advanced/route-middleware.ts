@@ -19,7 +19,7 @@ export class RequireToken extends BaseHTTPMiddleware<{ token: string }> {
 }
 
 // The admin area is an application of its own, mounted under a path prefix.
-const admin = new Application();
+const admin = new Application<Record<string, unknown>, { tenant: string }>();
 admin.get('/users/{userId:int}', (request) => ({
   userId: request.pathParams.userId,
   tenant: request.pathParams.tenant,
