@@ -2,118 +2,27 @@ import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
 import { ExitStack, SetupsInFlight, dependencyName, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
 import { HTTPException } from './exceptions';
-import { parseMultipart, parseUrlEncoded, type FormData, type FormOptions } from './forms';
+import type { FormData, FormOptions } from './forms';
 import { Headers } from './headers';
 import { FinishListeners, type FinishListener } from './finish';
 import { isValidHost } from './host';
-import { SpoolDirectories } from './spool';
-import type { HTTPApp } from './middleware/base';
-import type { ErrorLogger } from './middleware/errors';
-import type { ExceptionHandlers } from './middleware/exceptions';
-import { guardForm, guardJson, type PoisoningOptions } from './poisoning';
+import { readForm } from './request-form';
+import { guardForm, guardJson } from './poisoning';
+import { checkPercentEncoding, decodePath, pathAndQuery } from './request-target';
+import {
+  checkConnectionOverride,
+  type Client,
+  type ConnectionOverride,
+  type MatchedRoute,
+  type RequestApp,
+  type RequestSource,
+} from './request-source';
 
-/** The peer of the connection. */
-export interface Client {
-  /** Its IP address. */
-  host: string;
-  /** Its TCP port. */
-  port: number;
-}
-
-/**
- * What a middleware says about the connection that the adapter could not know: behind a proxy, the
- * client's address, the scheme it used and the host it asked for. Given to
- * {@link Request.setConnection}; each field left out keeps what the connection says.
- */
-export interface ConnectionOverride {
-  /** The client (`null`: unknown). */
-  client?: Client | null;
-  /** The scheme the client used. */
-  scheme?: 'http' | 'https' | 'ws' | 'wss';
-  /** The host and optional port the client asked for, as a `Host` header would carry them. */
-  host?: string;
-}
-
-const SCHEMES: ReadonlySet<string> = new Set(['http', 'https', 'ws', 'wss']);
-
-/**
- * What an adapter hands to a {@link Request}: the raw parts of the incoming message, read lazily.
- * Only adapters implement it; nothing else in the stack knows which adapter is in front.
- */
-export interface RequestSource {
-  /** The request method, as received. */
-  readonly method: string;
-  /** The request target as received: path and query, still percent-encoded. */
-  readonly target: string;
-  /** `http` or `https`. */
-  readonly scheme: string;
-  /** The request headers; called once, on first access to {@link Request.headers}. */
-  headers(): Headers;
-  /** The peer of the connection, or null when the adapter does not know it. */
-  client(): Client | null;
-  /** The raw body, in chunks as they arrive. Called at most once. */
-  body(): AsyncIterable<Uint8Array>;
-  /** Calls `listener` once if the client goes away before the response is complete. */
-  onDisconnect(listener: () => void): void;
-  /** True once the client went away before the response was complete. */
-  disconnected?(): boolean;
-}
-
-/** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */
-export interface RequestApp extends HTTPApp, PoisoningOptions {
-  /** The largest request body read, in bytes; 1 MiB when absent. */
-  readonly maxBodySize?: number;
-  /** Seconds a response may wait for the client to take a byte before it is aborted (Node adapter); 60 when absent, 0 for none. */
-  readonly sendTimeout?: number;
-  /** Seconds the rest of an upload is read and discarded after an early answer (Node adapter); 5 when absent. */
-  readonly lingeringTimeout?: number;
-  /** Bytes of an upload read and discarded after an early answer before the connection is closed (Node adapter); 16 MiB when absent. */
-  readonly lingeringMaxBytes?: number;
-  /** The handlers answering an `HTTPException` caught by a middleware layer; only the default one when absent. */
-  readonly exceptionHandlers?: ExceptionHandlers;
-  /** Where middleware reports errors; `console` when absent. */
-  readonly logger?: ErrorLogger;
-  /** Debug mode: a 500 shows the stack trace, and the 500/`Error` handler is not called. */
-  readonly debug?: boolean;
-  /** What the lifespan's startup yielded; copied into each request's {@link Request.state}. */
-  readonly lifespanState?: Record<string, unknown>;
-  /** Reverse routing: the path of the route named `name`; {@link Request.urlFor} asks the application for it. */
-  urlPathFor?(name: string, params?: Readonly<Record<string, unknown>>): string;
-}
-
-/** The route that answered a request, as {@link Request.route} shows it: a `Route` or a `Mount`. */
-export interface MatchedRoute {
-  /** Its path template (a route's `/items/{id:int}`) or prefix (a mount's `/static`). */
-  readonly path: string;
-  /** Its name, if it has one. */
-  readonly name?: string;
-  /** The methods it answers; undefined for a mount, which takes any. */
-  readonly methods?: ReadonlySet<string>;
-}
+export { decodePath } from './request-target';
+export type { Client, ConnectionOverride, MatchedRoute, RequestApp, RequestSource } from './request-source';
 
 const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
-/** Multipart bodies up to this size limit are read whole before parsing, so they stay readable. */
-const BUFFERED_FORM_LIMIT = 8 * 1024 * 1024;
 const decoder = new TextDecoder();
-
-/** Decodes a percent-encoded path; a malformed escape is a client error (400). */
-export function decodePath(raw: string): string {
-  if (!raw.includes('%')) return raw;
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    throw new HTTPException(400, 'Malformed percent-encoding in the request path');
-  }
-}
-
-/** A malformed escape in the query string is a client error (400), not a silent U+FFFD. */
-function checkPercentEncoding(query: string): void {
-  try {
-    decodeURIComponent(query);
-  } catch {
-    throw new HTTPException(400, 'Malformed percent-encoding in the query string');
-  }
-}
 
 /**
  * An incoming HTTP request. One object per request travels through every layer, so what a
@@ -239,7 +148,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     if (this.cachedPath === undefined) {
       const target = this.source.target;
       const q = target.indexOf('?');
-      const raw = target.startsWith('/') ? (q === -1 ? target : target.slice(0, q)) : this.targetPath().split('?')[0];
+      const raw = target.startsWith('/') ? (q === -1 ? target : target.slice(0, q)) : pathAndQuery(this.source.target).split('?')[0];
       this.cachedPath = decodePath(raw);
     }
     return this.cachedPath;
@@ -298,10 +207,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
    * a valid `Host` value (see `docs/production.md`).
    */
   setConnection(override: ConnectionOverride): void {
-    if (override.scheme !== undefined && !SCHEMES.has(override.scheme)) {
-      throw new TypeError(`Invalid scheme: ${JSON.stringify(override.scheme)} (http, https, ws or wss)`);
-    }
-    if (override.host !== undefined && !isValidHost(override.host)) throw new TypeError(`Invalid host: ${JSON.stringify(override.host)}`);
+    checkConnectionOverride(override);
     this.connection = { ...this.connection, ...override };
     this.cachedUrl = undefined;
   }
@@ -413,7 +319,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
    * field name a 400, and by default a field named `__proto__` too (see the application's `onProtoPoisoning`).
    */
   form(options?: FormOptions): Promise<FormData> {
-    return (this.cachedForm ??= this.parseForm(options).then((form) => guardForm(form, this.app?.onProtoPoisoning)));
+    return (this.cachedForm ??= readForm(this, options).then((form) => guardForm(form, this.app?.onProtoPoisoning)));
   }
 
   /**
@@ -453,22 +359,8 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     return this.controller;
   }
 
-  private async parseForm(options?: FormOptions): Promise<FormData> {
-    const contentType = this.headers.get('content-type') ?? '';
-    const mediaType = contentType.split(';')[0].trim().toLowerCase();
-    if (mediaType === 'application/x-www-form-urlencoded') return parseUrlEncoded(await this.text(), options);
-    if (mediaType === 'multipart/form-data') {
-      const spool = new SpoolDirectories();
-      (this.requestExits ??= new ExitStack()).push(() => spool.removeAll());
-      // Under a modest size limit the body is read whole first, so it stays readable afterwards
-      // (body(), text()); above it, it streams into the parser and can be consumed only once.
-      if (this.bodyLimit() <= BUFFERED_FORM_LIMIT) await this.body();
-      return parseMultipart(contentType, this.stream(), spool, options);
-    }
-    throw new HTTPException(415, `Unsupported media type for a form: ${mediaType === '' ? 'none' : mediaType}`);
-  }
-
-  private bodyLimit(): number {
+  /** @internal The largest body this request reads: the route's `maxBodySize`, else the application's, else 1 MiB. */
+  bodyLimit(): number {
     return this.maxBodySize ?? this.app?.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   }
 
@@ -490,17 +382,6 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     }
   }
 
-  /** The path and query of the target; an absolute-form target (`GET http://x/p`) gives its path. */
-  private targetPath(): string {
-    const target = this.source.target;
-    if (target.startsWith('/')) return target;
-    try {
-      const absolute = new URL(target);
-      return absolute.pathname + absolute.search;
-    } catch {
-      return `/${target}`;
-    }
-  }
 
   /**
    * The host always comes from the `Host` header, never from an absolute-form target, so that
@@ -511,6 +392,6 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   private buildUrl(): URL {
     const header = this.host;
     const host = header !== null && isValidHost(header) ? header : 'localhost';
-    return new URL(`${this.scheme}://${host}${this.targetPath()}`);
+    return new URL(`${this.scheme}://${host}${pathAndQuery(this.source.target)}`);
   }
 }
