@@ -42,7 +42,7 @@ export async function main(argv: readonly string[], out: Output = stdio): Promis
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      out.error(`stackware: ${error.message}\n\n${USAGE}`);
+      out.error(error.showUsage ? `stackware: ${error.message}\n\n${USAGE}` : `stackware: ${error.message}`);
       process.exitCode = 2;
     } else if (error instanceof LoadError) {
       out.error(`stackware: ${error.message}`);

@@ -89,6 +89,8 @@ export { CORSMiddleware, type CORSOptions } from './middleware/cors';
 export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from './middleware/trustedhost';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
+export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';
+export { ConcurrencyLimitMiddleware, type ConcurrencyLimitOptions } from './middleware/concurrency';
 export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
 export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';

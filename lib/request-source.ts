@@ -50,6 +50,8 @@ export interface RequestSource {
   readonly target: string;
   /** `http` or `https`. */
   readonly scheme: string;
+  /** The HTTP version of the request line (`1.1`, `1.0`, `2.0`), when the adapter knows it. */
+  readonly httpVersion?: string;
   /** The request headers; called once, on first access to {@link Request.headers}. */
   headers(): Headers;
   /** The peer of the connection, or null when the adapter does not know it. */

@@ -186,6 +186,11 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     return override !== undefined && override.client !== undefined ? override.client : this.source.client();
   }
 
+  /** The HTTP version of the request (`1.1`, `1.0`, `2.0`); `1.1` when the adapter does not say (the Fetch adapter). */
+  get httpVersion(): string {
+    return this.source.httpVersion ?? '1.1';
+  }
+
   /** The scheme the client used: the connection's (`http`, `https`), unless a middleware said otherwise. */
   get scheme(): string {
     return this.connection?.scheme ?? this.source.scheme;

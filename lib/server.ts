@@ -10,6 +10,11 @@ export class InFlight {
   /** True once the server is closing: responses then ask the client to close the connection. */
   closing = false;
 
+  /** How many requests are in flight now. */
+  get size(): number {
+    return this.active;
+  }
+
   /** Counts a request in. */
   begin(): void {
     this.active += 1;
@@ -26,6 +31,9 @@ export class InFlight {
     return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 }
+
+/** Emitted by a graceful server when its timeout ends requests still in flight, with their count. */
+export const FORCED_CLOSE_EVENT = 'stackware:forced-close';
 
 /**
  * Makes `server.close(callback)` graceful: it stops accepting connections at once, closes idle
@@ -45,6 +53,8 @@ export function makeGraceful(server: Server, inFlight: InFlight, timeoutSeconds:
       // Past the timeout, work still in flight is abandoned: its connections are closed by force.
       const forced = new Promise<void>((done) => {
         timer = setTimeout(() => {
+          // Said before it happens, so a supervisor can report how many requests were cut off.
+          server.emit(FORCED_CLOSE_EVENT, inFlight.size);
           server.closeAllConnections();
           done();
         }, timeoutSeconds * 1000);

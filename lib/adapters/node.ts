@@ -35,6 +35,10 @@ class NodeRequestSource implements RequestSource {
     this.target = req.url ?? '/';
   }
 
+  get httpVersion(): string {
+    return this.req.httpVersion;
+  }
+
   get scheme(): string {
     return (this.req.socket as TLSSocket).encrypted ? 'https' : 'http';
   }

@@ -7,11 +7,26 @@ export interface ServeCommand {
   readonly host: string;
   readonly port: number;
   readonly workers: number;
-  /** Seconds to let requests in flight finish on shutdown before their connections are closed. */
-  readonly gracefulTimeout: number;
+  /** Seconds to let requests in flight finish on shutdown; undefined: the application's `shutdownTimeout` (30 s by default). */
+  readonly gracefulTimeout?: number;
+  /** Trust proxy headers from these peers (`--proxy-headers`, `--forwarded-allow-ips`); undefined: off. */
+  readonly forwardedAllowIps?: string;
+  /** The access-log format, or null for none (`--no-access-log`). */
+  readonly accessLog: 'text' | 'json' | null;
+  /** Which of stackware's own messages are printed. */
+  readonly logLevel: LogLevel;
+  /** Past this many requests in flight, a 503 at once (`--limit-concurrency`). */
+  readonly limitConcurrency?: number;
+  /** Seconds an idle keep-alive connection is kept open (`--timeout-keep-alive`, 5). */
+  readonly keepAliveTimeout: number;
   /** Seconds a response may wait for the client to take a byte; undefined: the application's (60 s by default). */
   readonly sendTimeout?: number;
 }
+
+/** uvicorn's log levels, most severe first. */
+export const LOG_LEVELS = ['critical', 'error', 'warning', 'info', 'debug', 'trace'] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** What `stackware routes` was asked to do. */
 export interface RoutesCommand {
@@ -23,21 +38,44 @@ export interface RoutesCommand {
 export type Command = ServeCommand | RoutesCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run; the message says why. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** False when the message is enough on its own (it says to run `stackware --help`). */
+  showUsage = true;
+}
+
+/** An option the command does not know: one line that says so, never Node's parser text. */
+function unknownOption(error: Error): UsageError | null {
+  if ((error as { code?: string }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return null;
+  const option = /'(-[^']*)'/.exec(error.message)?.[1] ?? 'given';
+  const usage = new UsageError(`Unknown option ${option}. Run stackware --help`);
+  usage.showUsage = false;
+  return usage;
+}
 
 /** The help text. */
 export const USAGE = `Usage:
   stackware serve <module>[:export] [--host HOST] [--port PORT] [--workers N] [--graceful-timeout S]
-                  [--timeout-send S]
+                  [--timeout-send S] [--timeout-keep-alive S] [--limit-concurrency N]
+                  [--proxy-headers] [--forwarded-allow-ips LIST]
+                  [--access-log-format text|json] [--no-access-log] [--log-level LEVEL]
   stackware routes <module>[:export]
 
   <module>   a .js, .mjs, .cjs or (with tsx installed) .ts file; the export is \`app\` unless named
   --host     the address to listen on (HOST, else 127.0.0.1)
   --port     the port to listen on (PORT, else 8000; 0 picks a free one)
   --workers  processes serving the same port, through node:cluster (default 1)
-  --graceful-timeout  seconds requests in flight get on SIGTERM/SIGINT before closing (default 10)
+  --graceful-timeout  seconds requests in flight get on SIGTERM/SIGINT before closing (default:
+                      the app's shutdownTimeout, 30)
   --timeout-send      seconds a response may wait for the client to take a byte before the
-                      connection is closed (default: the app's sendTimeout, 60; 0 for none)`;
+                      connection is closed (default: the app's sendTimeout, 60; 0 for none)
+  --timeout-keep-alive  seconds an idle keep-alive connection stays open (default 5)
+  --limit-concurrency   past N requests in flight, answer 503 at once
+  --proxy-headers       trust X-Forwarded-For/-Proto and Forwarded from --forwarded-allow-ips
+  --forwarded-allow-ips comma-separated addresses/networks of trusted proxies, or '*'
+                        (FORWARDED_ALLOW_IPS, else 127.0.0.1); implies --proxy-headers
+  --access-log-format   text (uvicorn's line, default) or json (one object per line)
+  --no-access-log       no access log
+  --log-level           critical, error, warning, info (default), debug or trace`;
 
 function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -60,12 +98,21 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
         workers: { type: 'string' },
         'graceful-timeout': { type: 'string' },
         'timeout-send': { type: 'string' },
+        'timeout-keep-alive': { type: 'string' },
+        'limit-concurrency': { type: 'string' },
+        'proxy-headers': { type: 'boolean' },
+        'forwarded-allow-ips': { type: 'string' },
+        'access-log-format': { type: 'string' },
+        'no-access-log': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        reload: { type: 'boolean' },
+        'reload-dir': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw unknownOption(error as Error) ?? new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
@@ -76,13 +123,30 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (target === undefined) throw new UsageError(`stackware ${command} needs a module: stackware ${command} path/to/module.js[:app]`);
   if (extra.length > 0) throw new UsageError(`Unexpected arguments: ${extra.join(' ')}`);
   if (command === 'routes') return { command, target };
+  if (values.reload || values['reload-dir'] !== undefined) {
+    const usage = new UsageError(
+      '--reload is not available yet. For development, run: node --watch --import tsx node_modules/stackware/dist/cli.js serve ' + target,
+    );
+    usage.showUsage = false;
+    throw usage;
+  }
+  const format = values['access-log-format'] ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--access-log-format must be text or json, got ${JSON.stringify(format)}`);
+  const logLevel = (values['log-level'] ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`);
+  const proxyHeaders = values['proxy-headers'] === true || values['forwarded-allow-ips'] !== undefined;
   return {
     command,
     target,
     host: values.host ?? env.HOST ?? '127.0.0.1',
     port: integer('port', values.port ?? env.PORT ?? '8000', 0, 65535),
     workers: integer('workers', values.workers ?? '1', 1, 1024),
-    gracefulTimeout: integer('graceful-timeout', values['graceful-timeout'] ?? '10', 0, 86400),
+    ...(values['graceful-timeout'] === undefined ? {} : { gracefulTimeout: integer('graceful-timeout', values['graceful-timeout'], 0, 86400) }),
+    ...(proxyHeaders ? { forwardedAllowIps: values['forwarded-allow-ips'] ?? env.FORWARDED_ALLOW_IPS ?? '127.0.0.1' } : {}),
+    accessLog: values['no-access-log'] ? null : format,
+    logLevel: logLevel as LogLevel,
+    ...(values['limit-concurrency'] === undefined ? {} : { limitConcurrency: integer('limit-concurrency', values['limit-concurrency'], 1, 1_000_000) }),
+    keepAliveTimeout: integer('timeout-keep-alive', values['timeout-keep-alive'] ?? '5', 0, 86400),
     ...(values['timeout-send'] === undefined ? {} : { sendTimeout: integer('timeout-send', values['timeout-send'], 0, 86400) }),
   };
 }

@@ -4,8 +4,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequestListener } from '../adapters/node';
 import type { HTTPApp } from '../middleware/base';
-import { InFlight, makeGraceful } from '../server';
-import type { ServeCommand } from './args';
+import { AccessLogMiddleware } from '../middleware/accesslog';
+import { ConcurrencyLimitMiddleware } from '../middleware/concurrency';
+import { ProxyHeadersMiddleware } from '../middleware/proxyheaders';
+import { FORCED_CLOSE_EVENT, InFlight, makeGraceful } from '../server';
+import { LOG_LEVELS, type LogLevel, type ServeCommand } from './args';
 import { LoadError, loadApp, parseTarget } from './load';
 
 /** Where the command writes its lines (stdout for news, stderr for trouble). */
@@ -15,6 +18,13 @@ export interface Output {
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The graceful timeout when neither `--graceful-timeout` nor the application says. */
+const DEFAULT_GRACEFUL_TIMEOUT = 30;
+
+/** True when messages of `level` are printed at the chosen `--log-level`. */
+function levelAllows(chosen: LogLevel, level: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(level) <= LOG_LEVELS.indexOf(chosen);
+}
 
 /** The URL a browser would use for `host:port`. */
 export function serverUrl(host: string, port: number): string {
@@ -26,48 +36,107 @@ interface Listening extends HTTPApp {
   listen(port: number, host: string, options: { shutdownTimeout?: number; sendTimeout?: number }): Promise<Server>;
 }
 
+/** An `Application`'s `addMiddleware`, duck-typed (the app may come from another copy of stackware). */
+interface AcceptsMiddleware {
+  addMiddleware(cls: MiddlewareClass<object>, options?: object): void;
+}
+type MiddlewareClass<O> = new (app: HTTPApp, options: O) => HTTPApp;
+
+/**
+ * The layers `serve` puts in front of the app, outermost last: the concurrency limit, the access
+ * log, then the proxy headers (outermost, so everything inside sees the client's view).
+ */
+function serverLayers(command: ServeCommand, out: Output): Array<[MiddlewareClass<never>, object]> {
+  const layers: Array<[MiddlewareClass<never>, object]> = [];
+  if (command.limitConcurrency !== undefined) layers.push([ConcurrencyLimitMiddleware, { limit: command.limitConcurrency }]);
+  if (command.accessLog !== null && levelAllows(command.logLevel, 'info')) {
+    layers.push([AccessLogMiddleware, { format: command.accessLog, write: (line: string) => out.info(line) }]);
+  }
+  if (command.forwardedAllowIps !== undefined) layers.push([ProxyHeadersMiddleware, { trustedHosts: command.forwardedAllowIps }]);
+  return layers;
+}
+
+function withLayers(app: HTTPApp, layers: Array<[MiddlewareClass<never>, object]>): HTTPApp {
+  if (typeof (app as Partial<AcceptsMiddleware>).addMiddleware === 'function') {
+    for (const [cls, options] of layers) (app as unknown as AcceptsMiddleware).addMiddleware(cls as MiddlewareClass<object>, options);
+    return app;
+  }
+  return layers.reduce<HTTPApp>((inner, [cls, options]) => new (cls as MiddlewareClass<object>)(inner, options), app);
+}
+
 /**
  * Starts the server: `app.listen()` for an `Application` (lifespan, graceful close waiting for
- * background tasks); any other `HTTPApp` gets the same graceful close, without a lifespan.
+ * background tasks); any other `HTTPApp` gets the same graceful close, without a lifespan. The
+ * graceful timeout is `--graceful-timeout`, else the application's `shutdownTimeout`, else 30 s.
  */
 async function start(app: HTTPApp, command: ServeCommand): Promise<Server> {
   const options = { shutdownTimeout: command.gracefulTimeout, sendTimeout: command.sendTimeout };
-  if (typeof (app as Partial<Listening>).listen === 'function') return (app as Listening).listen(command.port, command.host, options);
-  const inFlight = new InFlight();
-  const server = makeGraceful(createServer(createRequestListener(app, console, inFlight, { sendTimeout: command.sendTimeout })), inFlight, command.gracefulTimeout, async () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(command.port, command.host, () => {
-      server.off('error', reject);
-      resolve();
+  let server: Server;
+  if (typeof (app as Partial<Listening>).listen === 'function') {
+    server = await (app as Listening).listen(command.port, command.host, options);
+  } else {
+    const inFlight = new InFlight();
+    server = makeGraceful(
+      createServer(createRequestListener(app, console, inFlight, { sendTimeout: command.sendTimeout })),
+      inFlight,
+      command.gracefulTimeout ?? DEFAULT_GRACEFUL_TIMEOUT,
+      async () => undefined,
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(command.port, command.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  }
+  server.keepAliveTimeout = command.keepAliveTimeout * 1000;
   return server;
 }
 
 /** Serves the app in this process (alone, or as one cluster worker); exits on SIGINT/SIGTERM. */
 async function serveHere(command: ServeCommand, out: Output): Promise<void> {
-  const app = await loadApp(parseTarget(command.target));
-  const server = await start(app, command);
+  const app = withLayers(await loadApp(parseTarget(command.target)), serverLayers(command, out));
+  let server: Server;
+  try {
+    server = await start(app, command);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new LoadError(`Port ${command.port} is already in use`);
+    throw error;
+  }
   const address = server.address() as AddressInfo;
+  const say = (line: string): void => {
+    if (cluster.isPrimary && levelAllows(command.logLevel, 'info')) out.info(line);
+  };
+  server.on(FORCED_CLOSE_EVENT, (cutOff: number) => {
+    if (cutOff > 0) out.error(`stackware: the graceful timeout ended ${cutOff} request${cutOff === 1 ? '' : 's'} still in flight`);
+  });
   let stopping = false;
   const stop = (): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: stop now, as uvicorn does.
+      out.error('stackware: forced to stop now (second signal)');
+      server.closeAllConnections();
+      process.exit(1);
+    }
     stopping = true;
+    say('stackware: shutting down');
+    say('stackware: waiting for connections to close (CTRL+C to force quit)');
     server.close((error) => {
       // The graceful close hands back what the lifespan's shutdown threw: said, and a failed exit.
       if (error !== undefined) {
         out.error(`stackware: the shutdown failed: ${error.stack ?? String(error)}`);
         process.exit(1);
       }
-      if (cluster.isPrimary) out.info('stackware: stopped');
+      say(`stackware: finished server process [${process.pid}]`);
+      say('stackware: stopped');
       process.exit(0);
     });
   };
   for (const signal of SIGNALS) process.on(signal, stop);
   // Announced only once the signals are handled: a supervisor that stops the server as soon as it
   // reads this line gets the graceful stop, never the default kill.
-  if (cluster.isPrimary) out.info(`stackware: serving ${command.target} on ${serverUrl(command.host, address.port)} (pid ${process.pid})`);
+  say(`stackware: serving ${command.target} on ${serverUrl(command.host, address.port)} (pid ${process.pid})`);
 }
 
 /** The first wait before a replacement worker that failed to start is tried again, and the longest. */
@@ -139,13 +208,15 @@ function supervise(command: ServeCommand, out: Output): void {
       retryMs = Math.min(retryMs * 2, LAST_RETRY_MS);
       return;
     }
-    out.error(`stackware: worker ${worker.process.pid} died (${signal ?? `exit code ${code}`}); starting another`);
+    if (signal === null && code === 0) out.info(`stackware: worker ${worker.process.pid} exited (exit code 0); starting another`);
+    else out.error(`stackware: worker ${worker.process.pid} died (${how}); starting another`);
     cluster.fork();
   });
 
   for (const signal of SIGNALS) {
     process.on(signal, () => {
       if (stopping) {
+        out.error('stackware: forced to stop now (second signal)');
         stopAll('SIGKILL');
         return;
       }
@@ -157,7 +228,9 @@ function supervise(command: ServeCommand, out: Output): void {
         process.exit();
       }
       stopAll('SIGTERM');
-      setTimeout(() => stopAll('SIGKILL'), (command.gracefulTimeout + 5) * 1000).unref();
+      // A backstop only: each worker ends its own requests after its graceful timeout, which may be
+      // the application's own (unknown here), so the primary waits long enough for any sane one.
+      setTimeout(() => stopAll('SIGKILL'), ((command.gracefulTimeout ?? 300) + 5) * 1000).unref();
     });
   }
 

@@ -49,7 +49,9 @@ describe('the command line', () => {
       host: '127.0.0.1',
       port: 8000,
       workers: 1,
-      gracefulTimeout: 10,
+      accessLog: 'text',
+      logLevel: 'info',
+      keepAliveTimeout: 5,
     });
     expect(parseCommand(['serve', 'main.js:server', '--workers', '4', '--port', '9000'], { HOST: '0.0.0.0', PORT: '1' })).toMatchObject({
       host: '0.0.0.0',
@@ -63,6 +65,37 @@ describe('the command line', () => {
     expect(parseCommand(['serve', 'main.ts', '--timeout-send', '0'], {})).toMatchObject({ sendTimeout: 0 });
     expect(parseCommand(['serve', 'main.ts'], {})).not.toHaveProperty('sendTimeout');
     expect(() => parseCommand(['serve', 'main.ts', '--timeout-send', 'soon'], {})).toThrow(/--timeout-send must be an integer from 0 to 86400/);
+  });
+
+  it('reads the serving options: graceful timeout only when given, proxy headers, access log, log level, limits', () => {
+    expect(parseCommand(['serve', 'main.ts'], {})).not.toHaveProperty('gracefulTimeout');
+    expect(parseCommand(['serve', 'main.ts', '--graceful-timeout', '3'], {})).toMatchObject({ gracefulTimeout: 3 });
+    expect(parseCommand(['serve', 'main.ts'], {})).not.toHaveProperty('forwardedAllowIps');
+    expect(parseCommand(['serve', 'main.ts', '--proxy-headers'], {})).toMatchObject({ forwardedAllowIps: '127.0.0.1' });
+    expect(parseCommand(['serve', 'main.ts', '--proxy-headers'], { FORWARDED_ALLOW_IPS: '10.0.0.0/8' })).toMatchObject({ forwardedAllowIps: '10.0.0.0/8' });
+    expect(parseCommand(['serve', 'main.ts', '--forwarded-allow-ips', '*'], {})).toMatchObject({ forwardedAllowIps: '*' });
+    expect(parseCommand(['serve', 'main.ts', '--access-log-format', 'json'], {})).toMatchObject({ accessLog: 'json' });
+    expect(parseCommand(['serve', 'main.ts', '--no-access-log'], {})).toMatchObject({ accessLog: null });
+    expect(parseCommand(['serve', 'main.ts', '--log-level', 'WARNING'], {})).toMatchObject({ logLevel: 'warning' });
+    expect(parseCommand(['serve', 'main.ts', '--limit-concurrency', '8', '--timeout-keep-alive', '2'], {})).toMatchObject({ limitConcurrency: 8, keepAliveTimeout: 2 });
+    expect(() => parseCommand(['serve', 'main.ts', '--access-log-format', 'xml'], {})).toThrow(/text or json/);
+    expect(() => parseCommand(['serve', 'main.ts', '--log-level', 'loud'], {})).toThrow(/--log-level must be one of critical, error, warning, info, debug, trace/);
+  });
+
+  it('answers an unknown option in one line of its own, never Node\'s parser text', () => {
+    let error: unknown;
+    try {
+      parseCommand(['serve', 'x.js', '--relaod'], {});
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('Unknown option --relaod. Run stackware --help');
+    expect((error as UsageError).showUsage).toBe(false);
+  });
+
+  it('refuses --reload with a clear message and what to run instead', () => {
+    expect(() => parseCommand(['serve', 'x.js', '--reload'], {})).toThrow(/--reload is not available yet.*node --watch/);
   });
 
   it('refuses what it cannot run', () => {
