@@ -74,6 +74,8 @@ export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
 export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
+export { RateLimitMiddleware, type RateLimitOptions } from './middleware/ratelimit';
+export { MemoryStore, RedisStore, type MemoryStoreOptions, type RedisCommandClient, type RedisStoreOptions, type Store, type WindowHit } from './stores';
 export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
 export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';
