@@ -25,14 +25,15 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
   }
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** Starts redis-server on a unix socket; with `tcpPort`, also on 127.0.0.1:`tcpPort` (for examples that take a redis:// URL). */
+export async function startRedis(tcpPort = 0): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'stackware-redis-'));
   const socket = join(dir, 'redis.sock');
   let child: ChildProcess | undefined;
   const server: RedisServer = {
     socket,
     async start() {
-      child = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      child = spawn('redis-server', ['--port', String(tcpPort), '--bind', '127.0.0.1', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir], {
         stdio: 'ignore',
       });
       const started = child;

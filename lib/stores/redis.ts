@@ -7,6 +7,7 @@ import type { Store, WindowHit } from './store';
  * {@link RedisStore} uses: raw commands.
  */
 export interface RedisCommandClient {
+  /** Sends one command (`['HGETALL', key]`) and resolves with its reply. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 
@@ -31,11 +32,14 @@ function looksLikeIoredis(client: object): boolean {
  *
  * Give it a connected node-redis client; create it with `disableOfflineQueue: true` so commands
  * fail while Redis is down instead of queueing and replaying later, and give it an `'error'`
- * listener (node-redis emits one per failed reconnect). {@link RedisStore.connect} does both.
+ * listener (node-redis emits one per failed reconnect).
  *
  * @example
  * ```ts
- * const store = await RedisStore.connect('redis://127.0.0.1:6379');
+ * const client = createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true });
+ * client.on('error', () => undefined);
+ * await client.connect();
+ * const store = new RedisStore(client);
  * app.addMiddleware(RateLimitMiddleware, { limit: 100, window: 60, store });
  * ```
  */
@@ -50,34 +54,12 @@ export class RedisStore implements Store {
     if (typeof client !== 'object' || client === null) throw new TypeError('RedisStore needs a node-redis client (createClient() from the "redis" package)');
     if (looksLikeIoredis(client)) {
       throw new TypeError(
-        'RedisStore takes a node-redis client, and this looks like an ioredis one. Install "redis" and pass createClient({ url, disableOfflineQueue: true }) after `await client.connect()`, or use RedisStore.connect(url).',
+        'RedisStore takes a node-redis client, and this looks like an ioredis one. Install "redis" and pass createClient({ url, disableOfflineQueue: true }) after `await client.connect()`.',
       );
     }
     if (typeof client.sendCommand !== 'function') throw new TypeError('RedisStore needs a node-redis client (createClient() from the "redis" package): it has no sendCommand()');
     this.prefix = options.prefix ?? 'stackware:';
     this.timeoutMs = options.commandTimeoutMs ?? 1000;
-  }
-
-  /**
-   * Loads the optional `redis` package, connects to `url` with settings fit for a store (no offline
-   * queue, errors reported to `onError` instead of crashing the process) and returns the store and
-   * the client (to `quit()` at shutdown).
-   */
-  static async connect(
-    url: string,
-    options: RedisStoreOptions & { onError?: (error: Error) => void } = {},
-  ): Promise<{ store: RedisStore; close: () => Promise<void> }> {
-    let redis: typeof import('redis');
-    try {
-      redis = await import('redis');
-    } catch {
-      throw new Error('RedisStore.connect needs the "redis" package: npm install redis');
-    }
-    const client = redis.createClient({ url, disableOfflineQueue: true });
-    client.on('error', options.onError ?? (() => undefined));
-    await client.connect();
-    const store = new RedisStore(client, options);
-    return { store, close: async () => void (await client.close()) };
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<WindowHit> {
