@@ -34,7 +34,11 @@ export class MemoryStore implements Store {
   async hit(key: string, limit: number, windowMs: number): Promise<WindowHit> {
     const now = this.clock();
     const entry = this.live(key, now) ?? { expiresAt: 0, hits: [] };
-    const hits = (entry.hits ?? []).filter((at) => at > now - windowMs);
+    // Hits are kept oldest first, so the expired ones are a prefix: dropping them is amortised O(1).
+    const hits = entry.hits ?? [];
+    let expired = 0;
+    while (expired < hits.length && hits[expired]! <= now - windowMs) expired++;
+    if (expired > 0) hits.splice(0, expired);
     const allowed = hits.length < limit;
     if (allowed) hits.push(now);
     entry.hits = hits;
