@@ -136,4 +136,25 @@ describeWith(redisAvailable, REDIS_MISSING)('SessionMiddleware with RedisStore (
     const client = await redisClient(redis.socket);
     return { store: new RedisStore(client), close: async () => void (await client.close()) };
   });
+
+  it('Redis stopped: answers 503 without crashing; restarted: sessions are written and read again', async () => {
+    const client = await redisClient(redis.socket);
+    const server = await serve(sessionApp(new RedisStore(client, { commandTimeoutMs: 300 })));
+    try {
+      await redis.stop();
+      expect((await get(server.url, '/set/a/1')).status).toBe(503);
+      await redis.start();
+      let written = await get(server.url, '/set/a/1');
+      for (let attempt = 0; attempt < 50 && written.status !== 200; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        written = await get(server.url, '/set/a/1');
+      }
+      expect(written.status).toBe(200);
+      const read = await get(server.url, '/read', cookieOf(written.headers));
+      expect(JSON.parse(read.body.toString())).toEqual({ a: '1' });
+    } finally {
+      await server.close();
+      await client.close().catch(() => undefined);
+    }
+  });
 });
