@@ -92,6 +92,8 @@ export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/p
 export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';
 export { ConcurrencyLimitMiddleware, type ConcurrencyLimitOptions } from './middleware/concurrency';
 export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
+export { RateLimitMiddleware, type RateLimitOptions } from './middleware/ratelimit';
+export { MemoryStore, RedisStore, type MemoryStoreOptions, type RedisCommandClient, type RedisStoreOptions, type Store, type WindowHit } from './stores';
 export { TimestampSigner, pythonJSONDumps } from './itsdangerous';
 export { GZipMiddleware, type GZipOptions } from './middleware/gzip';
 export { FormData, UploadFile, type FormOptions, type FormValue } from './forms';

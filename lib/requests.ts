@@ -87,6 +87,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   /** @internal The error the endpoint failed with, thrown into dependency exit code. */
   endpointError: unknown;
   private openSession: (() => Record<string, unknown>) | undefined;
+  private regenerate: (() => void) | undefined;
 
   /** @internal The response-finished listeners, once one was added; the adapter fires them. */
   finishListeners: FinishListeners | undefined;
@@ -261,8 +262,21 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   }
 
   /** @internal Used by `SessionMiddleware`: `open` gives the session on every access (it loads it on the first). */
-  attachSession(open: () => Record<string, unknown>): void {
+  attachSession(open: () => Record<string, unknown>, regenerate?: () => void): void {
     this.openSession = open;
+    this.regenerate = regenerate;
+  }
+
+  /**
+   * Gives the session a new id, keeping its data, and invalidates the old id once the response is
+   * ready: call it at login so an id planted before login (session fixation) is worth nothing.
+   * Needs `SessionMiddleware` with a `store`; a cookie-only session has no id to renew.
+   *
+   * @throws Error when the session is not kept in a store.
+   */
+  regenerateSession(): void {
+    if (this.regenerate === undefined) throw new Error('regenerateSession() needs SessionMiddleware with a store option');
+    this.regenerate();
   }
 
   /** @internal The request-scoped tasks, if any were added. */

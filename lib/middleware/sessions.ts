@@ -2,7 +2,9 @@ import { TimestampSigner, pythonJSONDumps } from '../itsdangerous';
 import type { Headers } from '../headers';
 import type { Request } from '../requests';
 import type { Response } from '../responses';
+import type { Store } from '../stores/store';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import { StoredSessions } from './session-store';
 
 /** Options of {@link SessionMiddleware} (Starlette's `SessionMiddleware` arguments, camelCased). */
 export interface SessionOptions {
@@ -25,6 +27,12 @@ export interface SessionOptions {
   domain?: string;
   /** The current time in milliseconds, as `Date.now` (the default); for tests. */
   clock?: () => number;
+  /**
+   * Keeps the session data server-side in this store (Redis for sessions shared by many
+   * processes); the cookie then carries only a signed random id. Without it (the default) the
+   * whole session is in the cookie, Starlette-compatible.
+   */
+  store?: Store;
 }
 
 const DEFAULT_MAX_AGE = 14 * 24 * 60 * 60;
@@ -67,6 +75,7 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
   private readonly path: string;
   private readonly securityFlags: string;
   private readonly clock: () => number;
+  private readonly stored: StoredSessions | undefined;
 
   constructor(app: HTTPApp, options: SessionOptions) {
     super(app, options);
@@ -96,9 +105,14 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
       flags += `; domain=${options.domain}`;
     }
     this.securityFlags = flags;
+    if (options.store !== undefined) {
+      const cookie = { name: this.cookieName, signer: this.signer, maxAge: this.maxAge, path: this.path, securityFlags: flags, clock: this.clock };
+      this.stored = new StoredSessions(options.store, cookie, undefined);
+    }
   }
 
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+    if (this.stored !== undefined) return this.stored.dispatch(request, callNext);
     // The cookie is verified and decoded on the first access to `request.session`, not before: a
     // request that never reads the session costs no HMAC. What is verified is the cookie as it
     // came, judged at the time it came.
