@@ -109,3 +109,4 @@ export { RequestIdMiddleware, requestId, type RequestIdOptions } from './middlew
 export { ServerTiming, ServerTimingMiddleware, serverTiming } from './middleware/servertiming';
 export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';
 export { bodyless, discardBody, sendsNoBody } from './responses';
+export { PrometheusMiddleware, metricsEndpoint, methodLabel, type MetricsRegistry, type PrometheusOptions } from './middleware/prometheus';
