@@ -1,4 +1,5 @@
 import type * as PromClient from 'prom-client';
+import { aggregatesAcrossWorkers, requestClusterMetrics } from '../cluster-metrics';
 import type { Request } from '../requests';
 import { Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
@@ -174,10 +175,29 @@ export class PrometheusMiddleware extends BaseHTTPMiddleware<PrometheusOptions |
 
 /**
  * An endpoint serving a registry's metrics in the Prometheus text format (prom-client's global
- * `register` by default): mount it with `app.route('/metrics', metricsEndpoint())`.
+ * `register` by default): mount it with `app.get('/metrics', metricsEndpoint())`.
+ *
+ * Under `stackware serve --workers N`, the worker that takes the scrape asks the primary, which
+ * collects the registry of every worker (prom-client's `AggregatorRegistry`) and answers with the
+ * sum: every scrape sees the whole cluster. A 503 says the primary did not answer in 8 s (its own wait for the workers is 5 s).
  */
 export function metricsEndpoint(registry?: MetricsRegistry): () => Promise<Response> {
+  const clustered = aggregatesAcrossWorkers();
+  if (clustered) {
+    const prom = loadPromClient();
+    prom.AggregatorRegistry.setRegistries([(registry ?? prom.register) as PromClient.Registry]);
+    // Constructing one is what makes prom-client answer the primary's requests in this worker.
+    new prom.AggregatorRegistry();
+  }
   return async () => {
+    if (clustered) {
+      try {
+        const { text, contentType } = await requestClusterMetrics(8000);
+        return new Response(text, { headers: { 'content-type': contentType } });
+      } catch (error) {
+        return new Response(error instanceof Error ? error.message : String(error), { statusCode: 503 });
+      }
+    }
     const source = registry ?? loadPromClient().register;
     return new Response(await source.metrics(), { headers: { 'content-type': source.contentType } });
   };
