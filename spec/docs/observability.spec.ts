@@ -1,3 +1,4 @@
+import { app as logged, lines } from '../../docs/examples/observability/logging';
 import { app, registry } from '../../docs/examples/observability/prometheus';
 import { serve, within } from '../helpers';
 
@@ -29,5 +30,28 @@ describe('docs/observability.md', () => {
     expect(Number(exportSum?.[1])).toBeGreaterThanOrEqual(0.14);
     expect(families.some((f) => f.name === 'process_cpu_seconds_total')).toBe(true);
     expect(await registry.metrics()).toContain('http_requests_in_progress');
+  });
+});
+
+describe('docs/observability.md: logging', () => {
+  it('logging: one JSON line per call with the request id, method and route, also from the background task', async () => {
+    const server = await serve(logged);
+    try {
+      const response = await fetch(`${server.url}/orders/9`, { method: 'POST', headers: { 'x-request-id': 'abc' } });
+      expect(await response.json()).toEqual({ accepted: true });
+      await within(
+        (async () => {
+          while (lines.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        })(),
+        3000,
+        'two log lines',
+      );
+      expect(lines.map((line: string) => JSON.parse(line) as unknown)).toEqual([
+        { level: 'info', message: 'order received', orderId: 9, requestId: 'abc', method: 'POST', route: '/orders/{id:int}' },
+        { level: 'info', message: 'confirmation sent', requestId: 'abc', method: 'POST', route: '/orders/{id:int}' },
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });
