@@ -15,17 +15,25 @@ export interface RequestLogFields {
  * `backend.info(message, fields)`. `console` is one; {@link pinoBackend} adapts a pino logger.
  */
 export interface LogBackend {
+  /** Writes one line at debug level. */
   debug(message: string, fields: RequestLogFields): void;
+  /** Writes one line at info level. */
   info(message: string, fields: RequestLogFields): void;
+  /** Writes one line at warn level. */
   warn(message: string, fields: RequestLogFields): void;
+  /** Writes one line at error level. */
   error(message: string, fields: RequestLogFields): void;
 }
 
 /** The part of a pino logger {@link pinoBackend} uses: `logger.info(object, message)`. */
 export interface PinoLike {
+  /** pino's `debug(mergingObject, message)`. */
   debug(object: object, message: string): void;
+  /** pino's `info(mergingObject, message)`. */
   info(object: object, message: string): void;
+  /** pino's `warn(mergingObject, message)`. */
   warn(object: object, message: string): void;
+  /** pino's `error(mergingObject, message)`. */
   error(object: object, message: string): void;
 }
 
@@ -44,8 +52,11 @@ export function pinoBackend(logger: PinoLike): LogBackend {
 
 /** What a {@link RequestLogger} reads from its request when it writes a line. */
 export interface LoggedRequest {
+  /** The request method. */
   readonly method: string;
+  /** The route template, undefined before routing or when nothing matched. */
   readonly routeTemplate: string | undefined;
+  /** The request state, where `RequestIdMiddleware` puts `requestId`. */
   readonly state: object;
 }
 
