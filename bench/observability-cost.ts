@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     `| no middleware | ${a.toFixed(2)} | |`,
     `| PrometheusMiddleware (prom-client ${promClientVersion()}) | ${b.toFixed(2)} | ${(b - a).toFixed(2)} |`,
     '',
-    'Recorded on the shared 2-core machine with other work running: the run-to-run spread (about ±3 µs) is larger than the cost, so read it as "under a few µs", not as the number.',
+    'Recorded on the shared 2-core machine with other work running: the run-to-run spread (±5 µs between runs of this script) is larger than the cost, so read it as "under a few µs", not as the number.',
     '',
     'OpenTelemetryMiddleware and @fastify/otel rows: not measured yet (the middleware is not written).',
   ].join('\n');
