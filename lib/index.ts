@@ -113,3 +113,5 @@ export { RequestIdMiddleware, requestId, type RequestIdOptions } from './middlew
 export { ServerTiming, ServerTimingMiddleware, serverTiming } from './middleware/servertiming';
 export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';
 export { bodyless, discardBody, sendsNoBody } from './responses';
+export { PrometheusMiddleware, metricsEndpoint, methodLabel, type MetricsRegistry, type PrometheusOptions } from './middleware/prometheus';
+export { RequestLogger, pinoBackend, type LogBackend, type LoggedRequest, type PinoLike, type RequestLogFields } from './request-log';

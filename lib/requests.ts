@@ -17,6 +17,7 @@ import {
   type RequestApp,
   type RequestSource,
 } from './request-source';
+import { RequestLogger, type LogBackend } from './request-log';
 
 export { decodePath } from './request-target';
 export type { Client, ConnectionOverride, MatchedRoute, RequestApp, RequestSource } from './request-source';
@@ -70,6 +71,8 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   private cachedQuery: URLSearchParams | undefined;
   private cachedCookies: Record<string, string> | undefined;
   private cachedState: State | undefined;
+  private cachedLog: RequestLogger | undefined;
+  private logBackend: LogBackend | undefined;
   private cachedBody: Promise<Uint8Array> | undefined;
   private cachedJson: Promise<unknown> | undefined;
   private cachedPath: string | undefined;
@@ -226,6 +229,21 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   /** One object per request, shared by every middleware and the endpoint. */
   get state(): State {
     return (this.cachedState ??= { ...(this.rootApp ?? this.app)?.lifespanState } as State);
+  }
+
+  /**
+   * A logger bound to this request: every line carries the request id (with `RequestIdMiddleware`),
+   * the method and the route template. It writes to `console` unless a middleware chose another
+   * backend with {@link Request.setLogBackend} (`pinoBackend(pino())` for JSON lines).
+   */
+  get log(): RequestLogger {
+    return (this.cachedLog ??= new RequestLogger(this, this.logBackend ?? console));
+  }
+
+  /** Sets where {@link Request.log} writes, for the rest of this request (call it before the first `log`). */
+  setLogBackend(backend: LogBackend): void {
+    this.logBackend = backend;
+    this.cachedLog = undefined;
   }
 
   /**

@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { CLUSTER_METRICS_ENV, answerClusterMetrics } from '../cluster-metrics';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -161,7 +162,7 @@ function supervise(command: ServeCommand, out: Output): void {
   const forkLater = (ms: number): void => {
     const timer = setTimeout(() => {
       retries.delete(timer);
-      if (!stopping) cluster.fork();
+      if (!stopping) cluster.fork({ [CLUSTER_METRICS_ENV]: '1' });
     }, ms);
     retries.add(timer);
   };
@@ -169,6 +170,8 @@ function supervise(command: ServeCommand, out: Output): void {
   const stopAll = (signal: NodeJS.Signals): void => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
   };
+
+  answerClusterMetrics();
 
   cluster.on('listening', (worker, address) => {
     ready.set(worker, address.port);
@@ -210,7 +213,7 @@ function supervise(command: ServeCommand, out: Output): void {
     }
     if (signal === null && code === 0) out.info(`stackware: worker ${worker.process.pid} exited (exit code 0); starting another`);
     else out.error(`stackware: worker ${worker.process.pid} died (${how}); starting another`);
-    cluster.fork();
+    cluster.fork({ [CLUSTER_METRICS_ENV]: '1' });
   });
 
   for (const signal of SIGNALS) {
@@ -234,7 +237,7 @@ function supervise(command: ServeCommand, out: Output): void {
     });
   }
 
-  for (let i = 0; i < command.workers; i++) cluster.fork();
+  for (let i = 0; i < command.workers; i++) cluster.fork({ [CLUSTER_METRICS_ENV]: '1' });
 }
 
 /**

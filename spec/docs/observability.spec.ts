@@ -1,0 +1,57 @@
+import { app as logged, lines } from '../../docs/examples/observability/logging';
+import { app, registry } from '../../docs/examples/observability/prometheus';
+import { serve, within } from '../helpers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const parsePrometheusText = require('parse-prometheus-text-format') as (
+  text: string,
+) => Array<{ name: string; metrics: Array<{ labels?: Record<string, string>; value?: string }> }>;
+
+describe('docs/observability.md', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  beforeAll(async () => {
+    server = await serve(app);
+  });
+  afterAll(() => server.close());
+
+  it('prometheus: /metrics shows the HTTP metrics by route template, the stream timed to its end, and Node\'s own metrics', async () => {
+    await (await fetch(`${server.url}/users/42`)).json();
+    expect(await (await fetch(`${server.url}/export`)).text()).toBe('row 0\nrow 1\nrow 2\n');
+    await (await fetch(`${server.url}/wp-login.php`)).arrayBuffer();
+    const text = await (await within(fetch(`${server.url}/metrics`), 5000, 'the scrape')).text();
+    const families = parsePrometheusText(text);
+    const total = families.find((f) => f.name === 'http_requests_total');
+    expect(total?.metrics.map((m) => `${m.labels?.route} ${m.labels?.status} ${m.value}`).sort()).toEqual([
+      '/export 200 1',
+      '/users/{id:int} 200 1',
+      '__unmatched__ 404 1',
+    ]);
+    const exportSum = /^http_request_duration_seconds_sum\{method="GET",route="\/export",status="200"\} (\S+)$/m.exec(text);
+    expect(Number(exportSum?.[1])).toBeGreaterThanOrEqual(0.14);
+    expect(families.some((f) => f.name === 'process_cpu_seconds_total')).toBe(true);
+    expect(await registry.metrics()).toContain('http_requests_in_progress');
+  });
+});
+
+describe('docs/observability.md: logging', () => {
+  it('logging: one JSON line per call with the request id, method and route, also from the background task', async () => {
+    const server = await serve(logged);
+    try {
+      const response = await fetch(`${server.url}/orders/9`, { method: 'POST', headers: { 'x-request-id': 'abc' } });
+      expect(await response.json()).toEqual({ accepted: true });
+      await within(
+        (async () => {
+          while (lines.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        })(),
+        3000,
+        'two log lines',
+      );
+      expect(lines.map((line: string) => JSON.parse(line) as unknown)).toEqual([
+        { level: 'info', message: 'order received', orderId: 9, requestId: 'abc', method: 'POST', route: '/orders/{id:int}' },
+        { level: 'info', message: 'confirmation sent', requestId: 'abc', method: 'POST', route: '/orders/{id:int}' },
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+});

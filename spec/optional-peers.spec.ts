@@ -1,0 +1,22 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+
+describe('optional peer dependencies', () => {
+  it("import { Application } from 'stackware' does not load prom-client; constructing PrometheusMiddleware does", () => {
+    const script = `
+      const stackware = require('./lib/index.ts');
+      const loaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/prom-client/'));
+      const before = loaded();
+      const app = new stackware.Application();
+      app.addMiddleware(stackware.PrometheusMiddleware);
+      app.get('/', () => 'ok');
+      app.handle;
+      void app.fetch(new globalThis.Request('http://localhost/')).then(() => console.log(JSON.stringify({ before, after: loaded() })));
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({ before: false, after: true });
+  });
+});
