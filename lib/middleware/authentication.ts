@@ -1,0 +1,94 @@
+import type { Request } from '../requests';
+import { PlainTextResponse, type Response } from '../responses';
+import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+
+/** Starlette's `BaseUser`: who the request is from. */
+export interface BaseUser {
+  readonly isAuthenticated: boolean;
+  readonly displayName: string;
+  readonly identity: string;
+}
+
+/** Starlette's `SimpleUser`: an authenticated user known by name. */
+export class SimpleUser implements BaseUser {
+  readonly isAuthenticated = true;
+  readonly identity: string;
+  constructor(readonly username: string) {
+    this.identity = username;
+  }
+  get displayName(): string {
+    return this.username;
+  }
+}
+
+/** Starlette's `UnauthenticatedUser`: the user of a request no backend recognised. */
+export class UnauthenticatedUser implements BaseUser {
+  readonly isAuthenticated = false;
+  readonly displayName = '';
+  readonly identity = '';
+}
+
+/** Starlette's `AuthCredentials`: the scopes the request was granted. */
+export class AuthCredentials {
+  readonly scopes: readonly string[];
+  constructor(scopes: readonly string[] = []) {
+    this.scopes = [...scopes];
+  }
+}
+
+/** Starlette's `AuthenticationError`: a backend throws it for credentials that are present but bad. */
+export class AuthenticationError extends Error {}
+
+/** Starlette's `AuthenticationBackend`: credentials and user of a request, or null when it carries none. */
+export interface AuthenticationBackend {
+  authenticate(request: Request): Promise<readonly [AuthCredentials, BaseUser] | null>;
+}
+
+/** Options of {@link AuthenticationMiddleware}. */
+export interface AuthenticationOptions {
+  backend: AuthenticationBackend;
+  /** The answer to an {@link AuthenticationError}; default `400` with the error's message (Starlette's). */
+  onError?: (request: Request, error: AuthenticationError) => Response | Promise<Response>;
+}
+
+const AUTH = Symbol('stackware.auth');
+interface AuthSlot {
+  [AUTH]?: readonly [AuthCredentials, BaseUser];
+}
+
+/** The user {@link AuthenticationMiddleware} set on `request` (Starlette's `request.user`). */
+export function requestUser(request: Request): BaseUser {
+  const slot = (request as unknown as AuthSlot)[AUTH];
+  if (slot === undefined) throw new Error('AuthenticationMiddleware must be installed to access request.user');
+  return slot[1];
+}
+
+/** The credentials {@link AuthenticationMiddleware} set on `request` (Starlette's `request.auth`). */
+export function requestAuth(request: Request): AuthCredentials {
+  const slot = (request as unknown as AuthSlot)[AUTH];
+  if (slot === undefined) throw new Error('AuthenticationMiddleware must be installed to access request.auth');
+  return slot[0];
+}
+
+/**
+ * Starlette's `AuthenticationMiddleware`: asks `backend` for the request's credentials and user
+ * (unauthenticated when it returns null); a thrown {@link AuthenticationError} is answered by `onError`.
+ */
+export class AuthenticationMiddleware extends BaseHTTPMiddleware<AuthenticationOptions> {
+  constructor(app: HTTPApp, options: AuthenticationOptions) {
+    super(app, options);
+  }
+
+  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+    let result: readonly [AuthCredentials, BaseUser] | null;
+    try {
+      result = await this.options.backend.authenticate(request);
+    } catch (error) {
+      if (!(error instanceof AuthenticationError)) throw error;
+      if (this.options.onError) return this.options.onError(request, error);
+      return new PlainTextResponse(error.message, { statusCode: 400 });
+    }
+    (request as unknown as AuthSlot)[AUTH] = result ?? [new AuthCredentials(), new UnauthenticatedUser()];
+    return callNext(request);
+  }
+}
