@@ -92,3 +92,26 @@ export class AuthenticationMiddleware extends BaseHTTPMiddleware<AuthenticationO
     return callNext(request);
   }
 }
+
+/** Whether the request was granted every one of `scopes` (Starlette's `has_required_scope`). */
+export function hasRequiredScope(request: Request, scopes: readonly string[]): boolean {
+  const granted = requestAuth(request).scopes;
+  return scopes.every((scope) => granted.includes(scope));
+}
+
+/**
+ * Starlette's `requires`: wraps an endpoint so a request without every one of `scopes` is answered
+ * `statusCode` (default 403) instead of reaching it.
+ */
+export function requires<R extends Request, T>(
+  scopes: string | readonly string[],
+  endpoint: (request: R) => T,
+  options: { statusCode?: number } = {},
+): (request: R) => T | Response {
+  const needed = typeof scopes === 'string' ? [scopes] : [...scopes];
+  const statusCode = options.statusCode ?? 403;
+  return (request: R) => {
+    if (!hasRequiredScope(request, needed)) return new PlainTextResponse('Forbidden', { statusCode });
+    return endpoint(request);
+  };
+}

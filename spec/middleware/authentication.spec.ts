@@ -7,6 +7,7 @@ import {
   AuthenticationMiddleware,
   requestAuth,
   requestUser,
+  requires,
   SimpleUser,
   type AuthenticationBackend,
 } from '../../lib/middleware/authentication';
@@ -74,5 +75,19 @@ describe('AuthenticationMiddleware — Starlette tests/test_authentication.py', 
     app.get('/', (req) => new PlainTextResponse(requestUser(req).displayName));
     const res = await request(app.callback()).get('/');
     expect(res.status).toBe(500);
+  });
+});
+
+describe('requires', () => {
+  it('answers 403 without the scope and runs the endpoint with it (starlette: tests/test_authentication.py::test_authentication_required)', async () => {
+    const app = new Application({ middleware: [new Middleware(AuthenticationMiddleware, { backend: basicAuth })] });
+    app.get('/dashboard', requires('authenticated', (req) => new JSONResponse({ user: requestUser(req).displayName })));
+    app.get('/admin', requires(['authenticated', 'admin'], () => new PlainTextResponse('admin'), { statusCode: 404 }));
+    const client = request(app.callback());
+    expect((await client.get('/dashboard')).status).toBe(403);
+    const res = await client.get('/dashboard').auth('tomchristie', 'example');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: 'tomchristie' });
+    expect((await client.get('/admin').auth('tomchristie', 'example')).status).toBe(404);
   });
 });
