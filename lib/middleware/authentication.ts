@@ -4,18 +4,28 @@ import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
 
 /** Starlette's `BaseUser`: who the request is from. */
 export interface BaseUser {
+  /** True for a user a backend recognised. */
   readonly isAuthenticated: boolean;
+  /** The name to show for the user. */
   readonly displayName: string;
+  /** What identifies the user. */
   readonly identity: string;
 }
 
 /** Starlette's `SimpleUser`: an authenticated user known by name. */
 export class SimpleUser implements BaseUser {
+  /** Always true. */
   readonly isAuthenticated = true;
+  /** The user name. */
   readonly identity: string;
-  constructor(readonly username: string) {
+  /** @param username - the user name, also its display name and identity. */
+  constructor(
+    /** The user name. */
+    readonly username: string,
+  ) {
     this.identity = username;
   }
+  /** The user name. */
   get displayName(): string {
     return this.username;
   }
@@ -23,13 +33,17 @@ export class SimpleUser implements BaseUser {
 
 /** Starlette's `UnauthenticatedUser`: the user of a request no backend recognised. */
 export class UnauthenticatedUser implements BaseUser {
+  /** Always false. */
   readonly isAuthenticated = false;
+  /** Empty. */
   readonly displayName = '';
+  /** Empty. */
   readonly identity = '';
 }
 
 /** Starlette's `AuthCredentials`: the scopes the request was granted. */
 export class AuthCredentials {
+  /** The granted scopes. */
   readonly scopes: readonly string[];
   constructor(scopes: readonly string[] = []) {
     this.scopes = [...scopes];
@@ -41,11 +55,13 @@ export class AuthenticationError extends Error {}
 
 /** Starlette's `AuthenticationBackend`: credentials and user of a request, or null when it carries none. */
 export interface AuthenticationBackend {
+  /** The credentials and user of `request`; null when it carries no credentials this backend reads. */
   authenticate(request: Request): Promise<readonly [AuthCredentials, BaseUser] | null>;
 }
 
 /** Options of {@link AuthenticationMiddleware}. */
 export interface AuthenticationOptions {
+  /** What reads the credentials of each request. */
   backend: AuthenticationBackend;
   /** The answer to an {@link AuthenticationError}; default `400` with the error's message (Starlette's). */
   onError?: (request: Request, error: AuthenticationError) => Response | Promise<Response>;
