@@ -87,6 +87,20 @@ export {
 } from './routing';
 export { CORSMiddleware, type CORSOptions } from './middleware/cors';
 export { ENFORCE_DOMAIN_WILDCARD, TrustedHostMiddleware, type TrustedHostOptions } from './middleware/trustedhost';
+export {
+  AuthCredentials,
+  AuthenticationError,
+  AuthenticationMiddleware,
+  requestAuth,
+  hasRequiredScope,
+  requestUser,
+  requires,
+  SimpleUser,
+  UnauthenticatedUser,
+  type AuthenticationBackend,
+  type AuthenticationOptions,
+  type BaseUser,
+} from './middleware/authentication';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
 export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';
