@@ -70,7 +70,7 @@ export const USAGE = `Usage:
                       connection is closed (default: the app's sendTimeout, 60; 0 for none)
   --timeout-keep-alive  seconds an idle keep-alive connection stays open (default 5)
   --limit-concurrency   past N requests in flight, answer 503 at once
-  --proxy-headers       trust X-Forwarded-For/-Proto and Forwarded from --forwarded-allow-ips
+  --proxy-headers       trust the client, scheme and host a proxy forwards, from --forwarded-allow-ips
   --forwarded-allow-ips comma-separated addresses/networks of trusted proxies, or '*'
                         (FORWARDED_ALLOW_IPS, else 127.0.0.1); implies --proxy-headers
   --access-log-format   text (uvicorn's line, default) or json (one object per line)
