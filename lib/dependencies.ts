@@ -176,3 +176,41 @@ export async function resolveDependency(result: unknown, exits: ExitStack, name:
   );
   return first.value;
 }
+
+/**
+ * One request's dependencies: one resolution per function and scope (a function-scoped one is
+ * closed before the response, so a request-scoped caller of the same function must never be handed
+ * it), and FastAPI's scope rule: the setup code of a request-scoped generator may not ask for a
+ * function-scoped dependency.
+ */
+export class RequestDependencies {
+  private readonly resolved = { request: new Map<unknown, Promise<unknown>>(), function: new Map<unknown, Promise<unknown>>() };
+  private setups: SetupsInFlight | undefined;
+
+  /**
+   * `fn(arg)` resolved once for `scope`, its exit code pushed on `exits()`; `depends` is the
+   * public method the dependant called, below which its frame is looked for.
+   */
+  resolve<A>(
+    fn: (arg: A) => unknown,
+    arg: A,
+    scope: 'request' | 'function',
+    exits: () => ExitStack,
+    depends: (...args: never[]) => unknown,
+  ): Promise<unknown> {
+    if (scope === 'function' && this.setups !== undefined) {
+      const conflict = this.setups.conflict(dependencyName(fn), depends);
+      if (conflict !== undefined) return Promise.reject(conflict);
+    }
+    const cache = this.resolved[scope];
+    let value = cache.get(fn);
+    if (value === undefined) {
+      const stack = exits();
+      // Only a request-scoped generator can be refused what it asks for, and only by its name.
+      const setups = scope === 'request' && fn.name !== '' ? (this.setups ??= new SetupsInFlight()) : undefined;
+      value = (async () => resolveDependency(fn(arg), stack, fn.name, setups))();
+      cache.set(fn, value);
+    }
+    return value;
+  }
+}

@@ -1,13 +1,13 @@
 import { BackgroundTasks } from './background';
 import { parseCookies } from './cookies';
-import { ExitStack, SetupsInFlight, dependencyName, resolveDependency, type DependencyValue, type DependsOptions } from './dependencies';
-import { HTTPException } from './exceptions';
+import { ExitStack, RequestDependencies, type DependencyValue, type DependsOptions } from './dependencies';
 import type { FormData, FormOptions } from './forms';
 import { Headers } from './headers';
 import { FinishListeners, type FinishListener } from './finish';
 import { isValidHost } from './host';
+import { limitBody, parseJsonBody, readWhole } from './request-body';
 import { readForm } from './request-form';
-import { guardForm, guardJson } from './poisoning';
+import { guardForm } from './poisoning';
 import { checkPercentEncoding, decodePath, pathAndQuery } from './request-target';
 import {
   checkConnectionOverride,
@@ -80,9 +80,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   private tasks: BackgroundTasks | undefined;
   private streamConsumed = false;
   private cachedForm: Promise<FormData> | undefined;
-  private dependencies: Map<unknown, Promise<unknown>> | undefined;
-  private functionDependencies: Map<unknown, Promise<unknown>> | undefined;
-  private setups: SetupsInFlight | undefined;
+  private dependencies: RequestDependencies | undefined;
   /** @internal Exit code of dependencies with `scope: 'function'`, run when the endpoint returns. */
   functionExits: ExitStack | undefined;
   /** @internal Exit code run after the response was sent and the background tasks ran. */
@@ -306,7 +304,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   body(): Promise<Uint8Array> {
     if (this.cachedBody === undefined) {
       if (this.streamConsumed) return Promise.reject(new Error('The request body stream was already consumed by request.stream()'));
-      this.cachedBody = this.readBody();
+      this.cachedBody = readWhole(this.limited());
     }
     return this.cachedBody;
   }
@@ -322,15 +320,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
    * `onProtoPoisoning` and `onConstructorPoisoning` can remove them instead, or allow them).
    */
   json<T = unknown>(): Promise<T> {
-    this.cachedJson ??= this.text().then((text) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(text) as unknown;
-      } catch (error) {
-        throw new HTTPException(400, `Invalid JSON body: ${(error as Error).message}`);
-      }
-      return guardJson(text, value, this.app);
-    });
+    this.cachedJson ??= this.text().then((text) => parseJsonBody(text, this.app));
     return this.cachedJson as Promise<T>;
   }
 
@@ -368,23 +358,11 @@ export class Request<State extends object = Record<string, unknown>, Params exte
    */
   depends<R>(fn: (request: this) => R, options: DependsOptions = {}): Promise<DependencyValue<R>> {
     const scope = options.scope ?? 'request';
-    if (scope === 'function' && this.setups !== undefined) {
-      const conflict = this.setups.conflict(dependencyName(fn), Request.prototype.depends);
-      if (conflict !== undefined) return Promise.reject(conflict);
-    }
-    // One resolution per function and scope: a function-scoped one is closed before the response,
-    // so a request-scoped caller of the same function must never be handed it.
-    const cache = scope === 'function' ? (this.functionDependencies ??= new Map()) : (this.dependencies ??= new Map());
-    let value = cache.get(fn);
-    if (value === undefined) {
-      const exits = scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
-      // Only a request-scoped generator can be refused what it asks for, and only by its name.
-      const setups = scope === 'request' && fn.name !== '' ? (this.setups ??= new SetupsInFlight()) : undefined;
-      value = (async () => resolveDependency(fn(this), exits, fn.name, setups))();
-      cache.set(fn, value);
-    }
-    return value as Promise<DependencyValue<R>>;
+    const exits = (): ExitStack =>
+      scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
+    return (this.dependencies ??= new RequestDependencies()).resolve(fn, this, scope, exits, Request.prototype.depends) as Promise<DependencyValue<R>>;
   }
+
 
 
   private abortController(): AbortController {
@@ -401,24 +379,9 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     return this.maxBodySize ?? this.app?.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
   }
 
-  private async readBody(): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of this.limited()) chunks.push(chunk);
-    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  private limited(): AsyncGenerator<Uint8Array> {
+    return limitBody(this.source.body(), this.bodyLimit(), this.headers.get('content-length'));
   }
-
-  private async *limited(): AsyncGenerator<Uint8Array> {
-    const limit = this.bodyLimit();
-    const declared = Number(this.headers.get('content-length') ?? NaN);
-    if (declared > limit) throw new HTTPException(413, `Request body is larger than ${limit} bytes`);
-    let received = 0;
-    for await (const chunk of this.source.body()) {
-      received += chunk.byteLength;
-      if (received > limit) throw new HTTPException(413, `Request body is larger than ${limit} bytes`);
-      yield chunk;
-    }
-  }
-
 
   /**
    * The host always comes from the `Host` header, never from an absolute-form target, so that
