@@ -63,8 +63,50 @@ describe('PrometheusMiddleware', () => {
       // skipPaths: the scrape itself is not counted.
       expect(series.some((s) => s.route === '/metrics')).toBe(false);
       const inProgress = family(families, 'http_requests_in_progress');
-      expect(inProgress.metrics.map((m) => Number(m.value))).toEqual([0]);
+      expect(inProgress.metrics.map((m) => ({ ...m.labels, value: Number(m.value) }))).toEqual(
+        expect.arrayContaining([
+          { method: 'GET', route: '/users/{id:int}', value: 0 },
+          { method: 'GET', route: '__unmatched__', value: 0 },
+        ]),
+      );
+      expect(inProgress.metrics).toHaveLength(2);
     } finally {
+      await server.close();
+    }
+  });
+
+  it('labels http_requests_in_progress by the route template routing will choose, mounts included, while the response streams', async () => {
+    const registry = new Registry();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const api = new Application();
+    api.get('/reports/{year:int}', () => new StreamingResponse((async function* () {
+      yield 'start ';
+      await released;
+      yield 'end';
+    })()));
+    const app = new Application();
+    app.addMiddleware(PrometheusMiddleware, { registry });
+    app.mount('/api/{version}', api);
+    const server = await serve(app);
+    try {
+      const held = await fetch(`${server.url}/api/v2/reports/2025`);
+      const gauge = async () =>
+        family(parsePrometheusText(await registry.metrics()), 'http_requests_in_progress').metrics.map((m) => ({ ...m.labels, value: Number(m.value) }));
+      expect(await gauge()).toEqual([{ method: 'GET', route: '/api/{version}/reports/{year:int}', value: 1 }]);
+      release();
+      expect(await held.text()).toBe('start end');
+      await within(
+        (async () => {
+          while ((await gauge())[0]?.value !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        })(),
+        3000,
+        'the gauge to go back to 0',
+      );
+      const total = family(parsePrometheusText(await registry.metrics()), 'http_requests_total');
+      expect(total.metrics).toEqual([{ labels: { method: 'GET', route: '/api/{version}/reports/{year:int}', status: '200' }, value: '1' }]);
+    } finally {
+      release();
       await server.close();
     }
   });
