@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { app as logged, lines } from '../../docs/examples/observability/logging';
 import { app, registry } from '../../docs/examples/observability/prometheus';
+import { createApp } from '../../docs/examples/observability/logging-pino';
+import { startSdk, type TestSdk } from '../opentelemetry/sdk';
 import { serve, within } from '../helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -93,6 +95,40 @@ describe('docs/observability.md: Grafana and Prometheus', () => {
           for (const label of used) expect({ expr, label, found: labels?.has(label) }).toEqual({ expr, label, found: true });
         }
       }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('docs/observability.md: logging with pino', () => {
+  let sdk: TestSdk | undefined;
+  afterEach(async () => {
+    await sdk?.shutdown();
+    sdk = undefined;
+  });
+
+  it('logging-pino: one JSON line per call with requestId, traceId, spanId and route, also from the background task', async () => {
+    sdk = startSdk();
+    const written: string[] = [];
+    const server = await serve(createApp({ write: (chunk: string) => void written.push(chunk) }));
+    try {
+      await (await fetch(`${server.url}/orders/9`, { method: 'POST', headers: { 'x-request-id': 'abc' } })).json();
+      await within(
+        (async () => {
+          while (written.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+        })(),
+        3000,
+        'two pino lines',
+      );
+      const [span] = await sdk.spans(1);
+      const { traceId, spanId } = span.spanContext();
+      const lines = written.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.map(({ msg, requestId, traceId, spanId, route }) => ({ msg, requestId, traceId, spanId, route }))).toEqual([
+        { msg: 'order received', requestId: 'abc', traceId, spanId, route: '/orders/{id:int}' },
+        { msg: 'confirmation sent', requestId: 'abc', traceId, spanId, route: '/orders/{id:int}' },
+      ]);
+      expect(lines[0].orderId).toBe(9);
     } finally {
       await server.close();
     }
