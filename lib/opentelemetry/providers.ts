@@ -63,8 +63,10 @@ export class Providers {
     // Looked at again while undefined: an SDK registered after the first request gives the global proxy a delegate.
     if (provider !== this.tracerOf || this.tracer === undefined) {
       this.tracerOf = provider;
-      const delegate = provider instanceof this.api.ProxyTracerProvider ? provider.getDelegate() : provider;
-      this.tracer = delegate === this.noopTracerProvider ? undefined : provider.getTracer(SCOPE);
+      // Duck-typed: the global proxy may come from another copy of @opentelemetry/api in the tree.
+      const delegate = typeof (provider as Partial<OTelApi.ProxyTracerProvider>).getDelegate === 'function' ? (provider as OTelApi.ProxyTracerProvider).getDelegate() : provider;
+      const noop = delegate === this.noopTracerProvider || delegate.constructor.name === 'NoopTracerProvider';
+      this.tracer = noop ? undefined : provider.getTracer(SCOPE);
     }
     return this.tracer;
   }
@@ -75,7 +77,8 @@ export class Providers {
     if (provider !== this.meterOf) {
       this.meterOf = provider;
       const meter = provider.getMeter(SCOPE);
-      this.instrumentsOf = Object.getPrototypeOf(meter) === this.noopMeterPrototype ? undefined : createInstruments(meter);
+      const noop = Object.getPrototypeOf(meter) === this.noopMeterPrototype || meter.constructor.name === 'NoopMeter';
+      this.instrumentsOf = noop ? undefined : createInstruments(meter);
     }
     return this.instrumentsOf;
   }
