@@ -18,6 +18,21 @@ export interface OpenTelemetryOptions {
   skipPaths?: readonly string[];
 }
 
+/** A clear error at start-up rather than a middleware that silently traces nothing. */
+function checkOptions(options: OpenTelemetryOptions | undefined): void {
+  if (options === undefined) return;
+  if (options.tracerProvider !== undefined && typeof options.tracerProvider.getTracer !== 'function') {
+    throw new TypeError('OpenTelemetryMiddleware: tracerProvider must be a TracerProvider (an object with getTracer)');
+  }
+  if (options.meterProvider !== undefined && typeof options.meterProvider.getMeter !== 'function') {
+    throw new TypeError('OpenTelemetryMiddleware: meterProvider must be a MeterProvider (an object with getMeter)');
+  }
+  const paths = options.skipPaths;
+  if (paths !== undefined && (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string'))) {
+    throw new TypeError('OpenTelemetryMiddleware: skipPaths must be an array of paths');
+  }
+}
+
 const headerGetter: OTelApi.TextMapGetter<Headers> = {
   keys: (headers) => [...headers.keys()],
   get: (headers, key) => headers.get(key) ?? undefined,
@@ -53,6 +68,7 @@ export class OpenTelemetryMiddleware extends BaseHTTPMiddleware<OpenTelemetryOpt
 
   constructor(app: HTTPApp, options?: OpenTelemetryOptions) {
     super(app, options);
+    checkOptions(options);
     this.api = loadOpenTelemetryApi();
     this.providers = new Providers(this.api, options?.tracerProvider, options?.meterProvider);
     this.skipPaths = new Set(options?.skipPaths ?? []);

@@ -142,8 +142,17 @@ export class Router implements HTTPApp {
    * without running anything: for what must label a request before routing runs, such as the
    * `http_requests_in_progress` gauge. Undefined when no route would fully match. It descends into
    * mounted `Router`s and `Application`s; another mounted app is labelled `{mount}/{path:path}`.
+   * Called from a route's or a mount's own middleware, where routing is halfway, it gives the same answer.
    */
   templateFor(request: Request): string | undefined {
+    const entered = request.route;
+    if (entered instanceof Mount && request.routeTemplate === `${request.mountTemplate}/{path:path}`) {
+      // In a mount's own middleware: routing has entered the mount, and its app routes next.
+      const inner = innerRouter(entered.mounted);
+      return inner === undefined ? request.routeTemplate : inner.findTemplate(routePathOf(request), request.method, request.mountTemplate);
+    }
+    // In a route's own middleware routing has already chosen.
+    if (request.routeTemplate !== undefined) return request.routeTemplate;
     return this.findTemplate(routePathOf(request), request.method, request.mountTemplate);
   }
 

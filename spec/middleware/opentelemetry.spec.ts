@@ -312,3 +312,16 @@ describe('OpenTelemetryMiddleware without an SDK', () => {
     expect(await res.text()).toBe('undefined');
   });
 });
+
+describe('OpenTelemetryMiddleware options', () => {
+  it.each([
+    [{ skipPaths: '/health' }, 'skipPaths must be an array of paths'],
+    [{ tracerProvider: {} }, 'tracerProvider must be a TracerProvider'],
+    [{ meterProvider: { getTracer: () => undefined } }, 'meterProvider must be a MeterProvider'],
+  ])('refuses %j when the stack is built', async (options, message) => {
+    const app = new Application();
+    app.addMiddleware(OpenTelemetryMiddleware, options as never);
+    app.get('/', () => 'ok');
+    expect(() => app.callback()).toThrow(message);
+  });
+});

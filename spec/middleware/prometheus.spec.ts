@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { Application, PrometheusMiddleware, StreamingResponse, metricsEndpoint, methodLabel } from 'stackware';
+import { Application, Middleware, PrometheusMiddleware, StreamingResponse, metricsEndpoint, methodLabel } from 'stackware';
 import { serve, within } from '../helpers';
 
 interface ParsedFamily {
@@ -105,6 +105,35 @@ describe('PrometheusMiddleware', () => {
       );
       const total = family(parsePrometheusText(await registry.metrics()), 'http_requests_total');
       expect(total.metrics).toEqual([{ labels: { method: 'GET', route: '/api/{version}/reports/{year:int}', status: '200' }, value: '1' }]);
+    } finally {
+      release();
+      await server.close();
+    }
+  });
+
+  it.each([
+    ['a route\'s', false],
+    ['a mount\'s', true],
+  ])('in %s own middleware, labels http_requests_in_progress by the route routing chooses', async (_, inMount) => {
+    const registry = new Registry();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const jobs = new Application();
+    const own = [new Middleware(PrometheusMiddleware, { registry })];
+    jobs.get('/jobs/{id:int}', () => new StreamingResponse((async function* () {
+      yield 'running ';
+      await released;
+      yield 'done';
+    })()), inMount ? {} : { middleware: own });
+    const app = new Application();
+    app.mount('/api', jobs, inMount ? { middleware: own } : {});
+    const server = await serve(app);
+    try {
+      const held = await fetch(`${server.url}/api/jobs/3`);
+      const gauge = family(parsePrometheusText(await registry.metrics()), 'http_requests_in_progress');
+      expect(gauge.metrics).toEqual([{ labels: { method: 'GET', route: '/api/jobs/{id:int}' }, value: '1' }]);
+      release();
+      expect(await held.text()).toBe('running done');
     } finally {
       release();
       await server.close();
