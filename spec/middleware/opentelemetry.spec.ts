@@ -207,6 +207,28 @@ describe('OpenTelemetryMiddleware with the OpenTelemetry SDK', () => {
     expect(hrTimeToMilliseconds(span.duration)).toBeGreaterThanOrEqual(600);
   });
 
+  it('ends the span when the client goes away in the middle of an endless stream', async () => {
+    const app = new Application();
+    app.addMiddleware(OpenTelemetryMiddleware);
+    app.get('/endless', () => new StreamingResponse((async function* () {
+      for (;;) {
+        yield 'tick\n';
+        await sleep(20);
+      }
+    })()));
+    server = await serve(app);
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/endless`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await sleep(200);
+    controller.abort();
+    const [span] = await sdk.spans(1);
+    expect(span.name).toBe('GET /endless');
+    expect(hrTimeToMilliseconds(span.duration)).toBeGreaterThanOrEqual(200);
+    expect(span.attributes['http.response.status_code']).toBe(200);
+  });
+
   it('takes client.address from the proxy-aware request.client, whichever middleware is outermost', async () => {
     const app = new Application();
     app.addMiddleware(ProxyHeadersMiddleware, { trustedHosts: ['127.0.0.1'] });
@@ -303,6 +325,21 @@ describe('OpenTelemetryMiddleware with the OpenTelemetry SDK', () => {
 });
 
 describe('OpenTelemetryMiddleware without an SDK', () => {
+  it('picks up an SDK registered after the application started serving', async () => {
+    const app = new Application();
+    app.addMiddleware(OpenTelemetryMiddleware);
+    app.get('/', (request) => new PlainTextResponse(String(request.state.traceId)));
+    expect(await (await app.fetch(new globalThis.Request('http://localhost/'))).text()).toBe('undefined');
+    const sdk = startSdk();
+    try {
+      const traceId = await (await app.fetch(new globalThis.Request('http://localhost/'))).text();
+      const [span] = await sdk.spans(1);
+      expect(traceId).toBe(span.spanContext().traceId);
+    } finally {
+      await sdk.shutdown();
+    }
+  });
+
   it('only calls the next layer: no span, no trace id in request.state', async () => {
     expect(trace.getTracerProvider().getTracer('x').startSpan('probe').isRecording()).toBe(false);
     const app = new Application();
