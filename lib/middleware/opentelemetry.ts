@@ -82,6 +82,8 @@ export class OpenTelemetryMiddleware extends BaseHTTPMiddleware<OpenTelemetryOpt
     }
     const api = this.api;
     const active = api.context.active();
+    // A second OpenTelemetryMiddleware on the way (an app and a mounted one both add it): one span is enough.
+    if (active.getValue(this.providers.requestSpanKey) !== undefined) return callNext(request);
     const rpc = this.providers.httpRpcMetadata(active);
     const method = semconvMethod(request.method);
     const parent = api.trace.getSpan(active) === undefined ? api.propagation.extract(active, request.headers, headerGetter) : active;
@@ -91,7 +93,7 @@ export class OpenTelemetryMiddleware extends BaseHTTPMiddleware<OpenTelemetryOpt
         { kind: rpc === undefined ? api.SpanKind.SERVER : api.SpanKind.INTERNAL, attributes: requestAttributes(request, method), startTime: request.startedAt },
         parent,
       ) ?? api.trace.wrapSpanContext(api.INVALID_SPAN_CONTEXT);
-    const context = tracer === undefined ? parent : api.trace.setSpan(parent, span);
+    const context = (tracer === undefined ? parent : api.trace.setSpan(parent, span)).setValue(this.providers.requestSpanKey, true);
     const spanContext = span.spanContext();
     if (api.trace.isSpanContextValid(spanContext)) {
       request.state.traceId = spanContext.traceId;

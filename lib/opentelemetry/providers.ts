@@ -39,6 +39,8 @@ export interface ServerInstruments {
 /** Resolves the tracer and instruments to use for a request, or undefined when they would record nothing. */
 export class Providers {
   readonly rpcMetadataKey: symbol;
+  /** Set in the context of a request an OpenTelemetryMiddleware already traces. */
+  readonly requestSpanKey: symbol;
   private readonly noopTracerProvider: OTelApi.TracerProvider;
   private readonly noopMeterPrototype: object | null;
   private tracerOf: OTelApi.TracerProvider | undefined;
@@ -52,6 +54,7 @@ export class Providers {
     private readonly meterProvider: OTelApi.MeterProvider | undefined,
   ) {
     this.rpcMetadataKey = api.createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+    this.requestSpanKey = api.createContextKey('stackware OpenTelemetryMiddleware request');
     // The api's module-private no-op provider, which a global proxy delegates to until an SDK is registered.
     this.noopTracerProvider = new api.ProxyTracerProvider().getDelegate();
     this.noopMeterPrototype = Object.getPrototypeOf(api.createNoopMeter()) as object | null;

@@ -241,6 +241,19 @@ describe('OpenTelemetryMiddleware with the OpenTelemetry SDK', () => {
     expect(span.attributes['url.scheme']).toBe('https');
   });
 
+  it('makes one span when an application and an application mounted in it both add the middleware', async () => {
+    const inner = new Application();
+    inner.addMiddleware(OpenTelemetryMiddleware);
+    inner.get('/items/{id:int}', () => 'item');
+    const app = new Application();
+    app.addMiddleware(OpenTelemetryMiddleware);
+    app.mount('/shop', inner);
+    server = await serve(app);
+    await (await fetch(`${server.url}/shop/items/1`)).text();
+    await sleep(50);
+    expect((await sdk.spans(1)).map((span) => span.name)).toEqual(['GET /shop/items/{id:int}']);
+  });
+
   it('uses the tracerProvider option instead of the global one', async () => {
     const other = startSdk();
     try {
