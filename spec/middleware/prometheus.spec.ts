@@ -155,6 +155,8 @@ describe('PrometheusMiddleware', () => {
       expect(total.metrics[0]).toEqual({ labels: { method: 'GET', route: '__unmatched__', status: '404' }, value: '1000' });
       const durationSeries = text.split('\n').filter((line) => line.startsWith('http_request_duration_seconds_count'));
       expect(durationSeries).toHaveLength(1);
+      // The in-progress gauge is labelled before routing, and just as bounded.
+      expect(family(parsePrometheusText(text), 'http_requests_in_progress').metrics).toEqual([{ labels: { method: 'GET', route: '__unmatched__' }, value: '0' }]);
     } finally {
       await server.close();
     }
