@@ -231,6 +231,11 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     return this.router.urlPathFor(name, params);
   }
 
+  /** The route template routing will give `request`, found before it runs (see {@link Router.templateFor}). */
+  routeTemplateFor(request: Request): string | undefined {
+    return this.router.templateFor(request);
+  }
+
   /** Serves everything under `path` with another app (an `Application`, a `Router`, any `HTTPApp`). */
   mount(path: string, app: HTTPApp, options?: MountOptions<State>): Mount {
     const mount = new Mount(path, app, options);

@@ -18,7 +18,7 @@ export class BackgroundTasks {
   private earlier: readonly BackgroundTasks[] = [];
 
   constructor(tasks: Iterable<BackgroundTask> = []) {
-    for (const task of tasks) this.tasks.push(task);
+    for (const task of tasks) this.addTask(task);
   }
 
   /**

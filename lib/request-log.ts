@@ -6,6 +6,10 @@ export interface RequestLogFields {
   method: string;
   /** The route template, once routing has chosen a route (`request.routeTemplate`). */
   route?: string;
+  /** The trace id of the request's span (`request.state.traceId`, set by `OpenTelemetryMiddleware`). */
+  traceId?: string;
+  /** The id of the request's span (`request.state.spanId`, set by `OpenTelemetryMiddleware`). */
+  spanId?: string;
   /** Further fields given by the caller. */
   [field: string]: unknown;
 }
@@ -56,13 +60,13 @@ export interface LoggedRequest {
   readonly method: string;
   /** The route template, undefined before routing or when nothing matched. */
   readonly routeTemplate: string | undefined;
-  /** The request state, where `RequestIdMiddleware` puts `requestId`. */
+  /** The request state, where `RequestIdMiddleware` puts `requestId` and `OpenTelemetryMiddleware` `traceId` and `spanId`. */
   readonly state: object;
 }
 
 /**
- * `request.log`: a logger bound to one request. Each line carries the request id, the method and
- * the route template as they are when the line is written (the route is known after routing), so
+ * `request.log`: a logger bound to one request. Each line carries the request id, the trace and
+ * span ids (with `OpenTelemetryMiddleware`), the method and the route template as they are when the line is written (the route is known after routing), so
  * it is the same in middleware, endpoints, streaming bodies, dependencies and background tasks.
  */
 export class RequestLogger {
@@ -89,9 +93,11 @@ export class RequestLogger {
   }
 
   private fields(extra: Readonly<Record<string, unknown>> | undefined): RequestLogFields {
-    const id = (this.request.state as { requestId?: unknown }).requestId;
+    const { requestId, traceId, spanId } = this.request.state as { requestId?: unknown; traceId?: unknown; spanId?: unknown };
     const bound: RequestLogFields = { method: this.request.method };
-    if (typeof id === 'string') bound.requestId = id;
+    if (typeof requestId === 'string') bound.requestId = requestId;
+    if (typeof traceId === 'string') bound.traceId = traceId;
+    if (typeof spanId === 'string') bound.spanId = spanId;
     if (this.request.routeTemplate !== undefined) bound.route = this.request.routeTemplate;
     return extra === undefined ? bound : { ...extra, ...bound };
   }

@@ -6,6 +6,7 @@ import type { HTTPApp } from './middleware/base';
 import type { ErrorLogger } from './middleware/errors';
 import type { ExceptionHandlers } from './middleware/exceptions';
 import type { PoisoningOptions } from './poisoning';
+import type { Request } from './requests';
 
 /** The peer of the connection. */
 export interface Client {
@@ -82,6 +83,8 @@ export interface RequestApp extends HTTPApp, PoisoningOptions {
   readonly debug?: boolean;
   /** What the lifespan's startup yielded; copied into each request's {@link Request.state}. */
   readonly lifespanState?: Record<string, unknown>;
+  /** The route template routing would give `request`, before routing runs (see `Router.templateFor`). */
+  routeTemplateFor?(request: Request): string | undefined;
   /** Reverse routing: the path of the route named `name`; {@link Request.urlFor} asks the application for it. */
   urlPathFor?(name: string, params?: Readonly<Record<string, unknown>>): string;
 }

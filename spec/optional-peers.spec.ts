@@ -19,4 +19,19 @@ describe('optional peer dependencies', () => {
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout.trim())).toEqual({ before: false, after: true });
   });
+
+  it("import { Application } from 'stackware' does not load @opentelemetry/api; constructing OpenTelemetryMiddleware does", () => {
+    const script = `
+      const stackware = require('./lib/index.ts');
+      const loaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/@opentelemetry/'));
+      const before = loaded();
+      const app = new stackware.Application();
+      app.addMiddleware(stackware.OpenTelemetryMiddleware);
+      app.get('/', () => 'ok');
+      void app.fetch(new globalThis.Request('http://localhost/')).then(() => console.log(JSON.stringify({ before, after: loaded() })));
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({ before: false, after: true });
+  });
 });

@@ -63,7 +63,7 @@ export function methodLabel(method: string): string {
 interface Instruments {
   requests: PromClient.Counter<'method' | 'route' | 'status'>;
   duration: PromClient.Histogram<'method' | 'route' | 'status'>;
-  inProgress: PromClient.Gauge<'method'>;
+  inProgress: PromClient.Gauge<'method' | 'route'>;
   requestSize: PromClient.Histogram<'method' | 'route' | 'status'> | undefined;
   responseSize: PromClient.Histogram<'method' | 'route' | 'status'> | undefined;
 }
@@ -104,7 +104,7 @@ function createInstruments(options: PrometheusOptions, registry: MetricsRegistry
     inProgress: metric(
       registry,
       `${prefix}http_requests_in_progress`,
-      () => new prom.Gauge({ name: `${prefix}http_requests_in_progress`, help: 'HTTP requests whose response has not finished yet, by method.', labelNames: ['method'] as const, registers }),
+      () => new prom.Gauge({ name: `${prefix}http_requests_in_progress`, help: 'HTTP requests whose response has not finished yet, by method and route template.', labelNames: ['method', 'route'] as const, registers }),
     ),
     requestSize: options.sizeHistograms ? sizes(`${prefix}http_request_size_bytes`, 'Request body size (Content-Length), in bytes.') : undefined,
     responseSize: options.sizeHistograms ? sizes(`${prefix}http_response_size_bytes`, 'Response body bytes sent.') : undefined,
@@ -119,7 +119,8 @@ function createInstruments(options: PrometheusOptions, registry: MetricsRegistry
  * - `http_requests_total{method,route,status}`, a counter;
  * - `http_request_duration_seconds{method,route,status}`, a histogram timed to the response's last
  *   byte (a stream is measured to its end) or to the client going away;
- * - `http_requests_in_progress{method}`, a gauge (the route is not known until routing ran, inside);
+ * - `http_requests_in_progress{method,route}`, a gauge; its route is the one routing will choose,
+ *   looked up when the request arrives (`app.routeTemplateFor`), since the gauge goes up before routing runs;
  * - with `sizeHistograms`, `http_request_size_bytes` and `http_response_size_bytes`.
  *
  * `route` is the route template (`/users/{id:int}`), never the raw path; a request no route matched
@@ -153,10 +154,12 @@ export class PrometheusMiddleware extends BaseHTTPMiddleware<PrometheusOptions |
     if (this.skipPaths.has(request.path)) return callNext(request);
     const method = methodLabel(request.method);
     const { requests, duration, inProgress, requestSize, responseSize } = this.instruments;
-    inProgress.inc({ method });
+    // Up before routing runs, so labelled by the route routing will choose; down with the same labels.
+    const pending = { method, route: this.labelOf(request, request.app?.routeTemplateFor?.(request)) };
+    inProgress.inc(pending);
     request.onFinish(({ statusCode, durationMs, bytesSent }) => {
-      inProgress.dec({ method });
-      const labels = { method, route: this.routeLabel(request), status: String(statusCode) };
+      inProgress.dec(pending);
+      const labels = { method, route: this.labelOf(request, request.routeTemplate), status: String(statusCode) };
       requests.inc(labels);
       duration.observe(labels, durationMs / 1000);
       responseSize?.observe(labels, bytesSent);
@@ -168,8 +171,8 @@ export class PrometheusMiddleware extends BaseHTTPMiddleware<PrometheusOptions |
     return callNext(request);
   }
 
-  private routeLabel(request: Request): string {
-    return request.routeTemplate ?? (this.rawUnmatchedPaths ? request.path : this.unmatchedRoute);
+  private labelOf(request: Request, template: string | undefined): string {
+    return template ?? (this.rawUnmatchedPaths ? request.path : this.unmatchedRoute);
   }
 }
 

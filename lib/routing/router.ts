@@ -48,6 +48,13 @@ function isEmpty(object: object): boolean {
   return true;
 }
 
+/** The router of a mounted app: itself, or an application's `router` (not imported: routing sits below it). */
+function innerRouter(app: unknown): Router | undefined {
+  if (app instanceof Router) return app;
+  const router = (app as { router?: unknown }).router;
+  return router instanceof Router ? router : undefined;
+}
+
 const SLASH_RUNS = [4096, 256, 16, 1].map((length) => '/'.repeat(length));
 
 /**
@@ -128,6 +135,44 @@ export class Router implements HTTPApp {
       }
     }
     return Promise.reject(routingError(404));
+  }
+
+  /**
+   * The template {@link Router.handle} would give `request` (`request.routeTemplate`), found
+   * without running anything: for what must label a request before routing runs, such as the
+   * `http_requests_in_progress` gauge. Undefined when no route would fully match. It descends into
+   * mounted `Router`s and `Application`s; another mounted app is labelled `{mount}/{path:path}`.
+   * Called from a route's or a mount's own middleware, where routing is halfway, it gives the same answer.
+   */
+  templateFor(request: Request): string | undefined {
+    const entered = request.route;
+    if (entered instanceof Mount && request.routeTemplate === `${request.mountTemplate}/{path:path}`) {
+      // In a mount's own middleware: routing has entered the mount, and its app routes next.
+      const inner = innerRouter(entered.mounted);
+      return inner === undefined ? request.routeTemplate : inner.findTemplate(routePathOf(request), request.method, request.mountTemplate);
+    }
+    // In a route's own middleware routing has already chosen.
+    if (request.routeTemplate !== undefined) return request.routeTemplate;
+    return this.findTemplate(routePathOf(request), request.method, request.mountTemplate);
+  }
+
+  private findTemplate(routePath: string, method: string, mountTemplate: string): string | undefined {
+    let params: Record<string, unknown> = {};
+    for (const i of this.currentIndex().candidates(routePath)) {
+      const route = this.routes[i];
+      const match = isCompiledRoute(route)
+        ? route.matchPath(routePath, method, params, this.maxParamLength)
+        : route.matches(routePath, method, params);
+      if (match === Match.Full) {
+        const template = mountTemplate + route.path;
+        if (!(route instanceof Mount)) return template;
+        const inner = innerRouter(route.mounted);
+        if (inner === undefined) return `${template}/{path:path}`;
+        return inner.findTemplate(routePath.slice((params[MOUNT_PREFIX] as string).length), method, template);
+      }
+      if (match === Match.Partial) params = {};
+    }
+    return undefined;
   }
 
   /**

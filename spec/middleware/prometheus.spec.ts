@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { Application, PrometheusMiddleware, StreamingResponse, metricsEndpoint, methodLabel } from 'stackware';
+import { Application, Middleware, PrometheusMiddleware, StreamingResponse, metricsEndpoint, methodLabel } from 'stackware';
 import { serve, within } from '../helpers';
 
 interface ParsedFamily {
@@ -63,8 +63,79 @@ describe('PrometheusMiddleware', () => {
       // skipPaths: the scrape itself is not counted.
       expect(series.some((s) => s.route === '/metrics')).toBe(false);
       const inProgress = family(families, 'http_requests_in_progress');
-      expect(inProgress.metrics.map((m) => Number(m.value))).toEqual([0]);
+      expect(inProgress.metrics.map((m) => ({ ...m.labels, value: Number(m.value) }))).toEqual(
+        expect.arrayContaining([
+          { method: 'GET', route: '/users/{id:int}', value: 0 },
+          { method: 'GET', route: '__unmatched__', value: 0 },
+        ]),
+      );
+      expect(inProgress.metrics).toHaveLength(2);
     } finally {
+      await server.close();
+    }
+  });
+
+  it('labels http_requests_in_progress by the route template routing will choose, mounts included, while the response streams', async () => {
+    const registry = new Registry();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const api = new Application();
+    api.get('/reports/{year:int}', () => new StreamingResponse((async function* () {
+      yield 'start ';
+      await released;
+      yield 'end';
+    })()));
+    const app = new Application();
+    app.addMiddleware(PrometheusMiddleware, { registry });
+    app.mount('/api/{version}', api);
+    const server = await serve(app);
+    try {
+      const held = await fetch(`${server.url}/api/v2/reports/2025`);
+      const gauge = async () =>
+        family(parsePrometheusText(await registry.metrics()), 'http_requests_in_progress').metrics.map((m) => ({ ...m.labels, value: Number(m.value) }));
+      expect(await gauge()).toEqual([{ method: 'GET', route: '/api/{version}/reports/{year:int}', value: 1 }]);
+      release();
+      expect(await held.text()).toBe('start end');
+      await within(
+        (async () => {
+          while ((await gauge())[0]?.value !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        })(),
+        3000,
+        'the gauge to go back to 0',
+      );
+      const total = family(parsePrometheusText(await registry.metrics()), 'http_requests_total');
+      expect(total.metrics).toEqual([{ labels: { method: 'GET', route: '/api/{version}/reports/{year:int}', status: '200' }, value: '1' }]);
+    } finally {
+      release();
+      await server.close();
+    }
+  });
+
+  it.each([
+    ['a route\'s', false],
+    ['a mount\'s', true],
+  ])('in %s own middleware, labels http_requests_in_progress by the route routing chooses', async (_, inMount) => {
+    const registry = new Registry();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const jobs = new Application();
+    const own = [new Middleware(PrometheusMiddleware, { registry })];
+    jobs.get('/jobs/{id:int}', () => new StreamingResponse((async function* () {
+      yield 'running ';
+      await released;
+      yield 'done';
+    })()), inMount ? {} : { middleware: own });
+    const app = new Application();
+    app.mount('/api', jobs, inMount ? { middleware: own } : {});
+    const server = await serve(app);
+    try {
+      const held = await fetch(`${server.url}/api/jobs/3`);
+      const gauge = family(parsePrometheusText(await registry.metrics()), 'http_requests_in_progress');
+      expect(gauge.metrics).toEqual([{ labels: { method: 'GET', route: '/api/jobs/{id:int}' }, value: '1' }]);
+      release();
+      expect(await held.text()).toBe('running done');
+    } finally {
+      release();
       await server.close();
     }
   });
@@ -84,6 +155,8 @@ describe('PrometheusMiddleware', () => {
       expect(total.metrics[0]).toEqual({ labels: { method: 'GET', route: '__unmatched__', status: '404' }, value: '1000' });
       const durationSeries = text.split('\n').filter((line) => line.startsWith('http_request_duration_seconds_count'));
       expect(durationSeries).toHaveLength(1);
+      // The in-progress gauge is labelled before routing, and just as bounded.
+      expect(family(parsePrometheusText(text), 'http_requests_in_progress').metrics).toEqual([{ labels: { method: 'GET', route: '__unmatched__' }, value: '0' }]);
     } finally {
       await server.close();
     }
