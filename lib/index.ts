@@ -93,14 +93,15 @@ export {
   AuthenticationMiddleware,
   requestAuth,
   hasRequiredScope,
+  InvalidCredentials,
   requestUser,
-  requires,
   SimpleUser,
   UnauthenticatedUser,
   type AuthenticationBackend,
   type AuthenticationOptions,
   type BaseUser,
 } from './middleware/authentication';
+export * from './auth';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
 export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';
