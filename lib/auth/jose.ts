@@ -1,6 +1,7 @@
-// jose 6 is ESM-only. Node's own require (not the caller's: jest's cannot load ESM) loads it on
-// Node 20.19+ and 22.12+; older Nodes get it through a dynamic import that tsc leaves alone.
-import { createRequire } from 'node:module';
+// jose 6 is ESM-only. Node's own require loads it on Node 20.19+ and 22.12+ (taken from
+// process.getBuiltinModule, so that a test runner's module registry, such as jest's, which cannot
+// load ESM, does not stand in for it); older Nodes get it through a dynamic import that tsc leaves alone.
+import * as nodeModule from 'node:module';
 import type * as Jose from 'jose';
 
 /** The jose module. */
@@ -18,7 +19,8 @@ export function loadJose(): Promise<JoseModule> {
 
 async function load(): Promise<JoseModule> {
   try {
-    return createRequire(__filename)('jose') as JoseModule;
+    const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.('node:module') as typeof nodeModule | undefined;
+    return (builtin ?? nodeModule).createRequire(__filename)('jose') as JoseModule;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_REQUIRE_ESM') {

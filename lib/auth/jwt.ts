@@ -173,7 +173,9 @@ function scopesOf(payload: JWTPayload): string[] {
 function invalid(error: unknown, jose: JoseModule): unknown {
   const { errors } = jose;
   if (error instanceof errors.JWTExpired) return new InvalidCredentials('The token has expired');
-  if (error instanceof errors.JWTClaimValidationFailed) return new InvalidCredentials(`The token's ${error.claim} claim is not valid`);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return new InvalidCredentials(error.reason === 'missing' ? `The token has no ${error.claim} claim` : `The token's ${error.claim} claim is not valid`);
+  }
   if (error instanceof errors.JOSEAlgNotAllowed) return new InvalidCredentials("The token's algorithm is not allowed");
   if (error instanceof errors.JWKSNoMatchingKey) return new InvalidCredentials('The token was not signed by a known key');
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return error;
