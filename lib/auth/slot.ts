@@ -64,6 +64,11 @@ export function setCspNonce(request: object, nonce: string): void {
   (request as Slots)[NONCE] = nonce;
 }
 
+/** @internal The request's CSP nonce, or undefined. */
+export function findCspNonce(request: object): string | undefined {
+  return (request as Slots)[NONCE];
+}
+
 /** @internal The request's CSP nonce; throws when no SecurityHeadersMiddleware made one. */
 export function cspNonceOf(request: object): string {
   const nonce = (request as Slots)[NONCE];
