@@ -98,7 +98,7 @@ suite('CSRF and CSP nonces in a real browser (Chromium)', () => {
       if (message.type() === 'error' && message.text().includes('Content Security Policy')) blocked.push(message.text());
     });
     await page.goto(`${appOrigin}/scripts`);
-    const data = await page.evaluate(() => ({ ...document.getElementById('out')!.dataset }));
+    const data = await page.evaluate('({ ...document.getElementById("out").dataset })');
     expect(data).toEqual({ withNonce: 'ran' });
     expect(blocked.length).toBe(2);
   });
