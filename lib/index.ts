@@ -107,7 +107,7 @@ export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/p
 export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';
 export { ConcurrencyLimitMiddleware, type ConcurrencyLimitOptions } from './middleware/concurrency';
 export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
-export { SecurityHeadersMiddleware, DEFAULT_CSP_DIRECTIVES, type CSPDirectiveValue, type CSPOptions, type SecurityHeadersOptions } from './middleware/securityheaders';
+export { SecurityHeadersMiddleware, DEFAULT_CSP_DIRECTIVES, type CSPDirectiveValue, type CSPOptions, type HSTSOptions, type SecurityHeadersOptions } from './middleware/securityheaders';
 export { CSRFMiddleware, csrfToken, type CSRFOptions, type CSRFTokenOptions, type SecFetchSite } from './middleware/csrf';
 export { RateLimitMiddleware, type RateLimitOptions } from './middleware/ratelimit';
 export { MemoryStore, RedisStore, type MemoryStoreOptions, type RedisCommandClient, type RedisStoreOptions, type Store, type WindowHit } from './stores';

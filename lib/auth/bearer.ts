@@ -3,8 +3,16 @@ import { AuthCredentials, InvalidCredentials, type AuthenticationBackend, type B
 import type { Challenge } from './slot';
 import { authorization, quoted } from './credentials';
 
-/** What a token check gives: the user (granted the scope `authenticated`), or the user and more scopes. */
-export type VerifiedUser<User extends BaseUser> = User | { readonly user: User; readonly scopes?: readonly string[] };
+/** A user with the scopes it is granted besides `authenticated`. */
+export interface UserWithScopes<User extends BaseUser> {
+  /** The user. */
+  readonly user: User;
+  /** Its scopes, besides `authenticated`. */
+  readonly scopes?: readonly string[];
+}
+
+/** What a credential check gives: the user (granted the scope `authenticated`), or the user and more scopes. */
+export type VerifiedUser<User extends BaseUser> = User | UserWithScopes<User>;
 
 /** Options of {@link BearerTokenBackend}. */
 export interface BearerOptions {

@@ -14,7 +14,7 @@ export type HMACAlgorithm = 'HS256' | 'HS384' | 'HS512';
 export type PublicKeyAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519';
 
 /** What every {@link JWTBackend} takes besides its key. */
-interface JWTCommonOptions<User extends BaseUser> {
+export interface JWTCommonOptions<User extends BaseUser> {
   /** Accepted `iss`; a token with another issuer is refused. */
   issuer?: string | readonly string[];
   /** Accepted `aud`; a token for another audience is refused. */
@@ -33,26 +33,50 @@ interface JWTCommonOptions<User extends BaseUser> {
   realm?: string;
 }
 
+/** {@link JWTBackend} with a shared secret. */
+export interface JWTSecretOptions<User extends BaseUser> extends JWTCommonOptions<User> {
+  /** The shared secret, at least 32 bytes. */
+  secret: string | Uint8Array;
+  /** The accepted algorithms, an explicit allow-list. */
+  algorithms: readonly HMACAlgorithm[];
+  /** Not with a secret. */
+  publicKey?: never;
+  /** Not with a secret. */
+  jwksUrl?: never;
+}
+
+/** {@link JWTBackend} with a public key. */
+export interface JWTPublicKeyOptions<User extends BaseUser> extends JWTCommonOptions<User> {
+  /** The public key: PEM (SPKI), a JWK or a `KeyObject`. */
+  publicKey: string | JsonWebKey | KeyObject;
+  /** The accepted algorithms, an explicit allow-list. */
+  algorithms: readonly PublicKeyAlgorithm[];
+  /** Not with a public key. */
+  secret?: never;
+  /** Not with a public key. */
+  jwksUrl?: never;
+}
+
+/** {@link JWTBackend} with a JSON Web Key Set fetched from a URL. */
+export interface JWKSOptions<User extends BaseUser> extends JWTCommonOptions<User> {
+  /** Where the key set is served; fetched on the first token, then cached. */
+  jwksUrl: string | URL;
+  /** The accepted algorithms, an explicit allow-list. */
+  algorithms: readonly PublicKeyAlgorithm[];
+  /** Milliseconds before a token with an unknown `kid` may refetch the set again. Default 30 000. */
+  jwksCooldown?: number;
+  /** Milliseconds the set is kept before it is refetched. Default 600 000. */
+  jwksMaxAge?: number;
+  /** Milliseconds a fetch of the set may take. Default 5 000. */
+  jwksTimeout?: number;
+  /** Not with a JWKS. */
+  secret?: never;
+  /** Not with a JWKS. */
+  publicKey?: never;
+}
+
 /** Options of {@link JWTBackend}: exactly one of `secret`, `publicKey`, `jwksUrl`, and the algorithms allowed with it. */
-export type JWTOptions<User extends BaseUser = BaseUser> = JWTCommonOptions<User> &
-  (
-    | { /** The shared secret (at least 32 bytes). */ secret: string | Uint8Array; /** Allowed algorithms. */ algorithms: readonly HMACAlgorithm[]; publicKey?: never; jwksUrl?: never }
-    | { /** The public key: PEM (SPKI), a JWK or a `KeyObject`. */ publicKey: string | JsonWebKey | KeyObject; /** Allowed algorithms. */ algorithms: readonly PublicKeyAlgorithm[]; secret?: never; jwksUrl?: never }
-    | {
-        /** Where the JSON Web Key Set is served; fetched on the first token, then cached. */
-        jwksUrl: string | URL;
-        /** Allowed algorithms. */
-        algorithms: readonly PublicKeyAlgorithm[];
-        /** Milliseconds before a token with an unknown `kid` may refetch the set again. Default 30 000. */
-        jwksCooldown?: number;
-        /** Milliseconds the set is kept before it is refetched. Default 600 000. */
-        jwksMaxAge?: number;
-        /** Milliseconds a fetch of the set may take. Default 5 000. */
-        jwksTimeout?: number;
-        secret?: never;
-        publicKey?: never;
-      }
-  );
+export type JWTOptions<User extends BaseUser = BaseUser> = JWTSecretOptions<User> | JWTPublicKeyOptions<User> | JWKSOptions<User>;
 
 /** The user of a verified token: its `sub` is the identity. */
 export class JWTUser implements BaseUser {

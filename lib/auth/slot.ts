@@ -35,7 +35,7 @@ export interface Authenticated<User extends BaseUser> {
 }
 
 /** The type of `request.user` for a request state `State`: the user {@link Authenticated} declares, else `BaseUser`. */
-export type UserOf<State> = State extends { readonly [AUTHENTICATED]?: infer User } ? (User extends BaseUser ? User : BaseUser) : BaseUser;
+export type UserOf<State> = State extends Authenticated<infer User> ? (BaseUser extends User ? BaseUser : User) : BaseUser;
 
 const AUTH = Symbol('stackware.auth');
 const NONCE = Symbol('stackware.cspNonce');

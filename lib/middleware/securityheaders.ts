@@ -7,6 +7,16 @@ import { compileCSP, type CompiledCSP, type CSPOptions } from './csp';
 
 export { DEFAULT_CSP_DIRECTIVES, type CSPDirectiveValue, type CSPOptions } from './csp';
 
+/** `Strict-Transport-Security` options. */
+export interface HSTSOptions {
+  /** Seconds browsers keep to HTTPS; default 31 536 000 (a year). */
+  maxAge?: number;
+  /** Subdomains too; default `true`. */
+  includeSubDomains?: boolean;
+  /** Ask to be in browsers' preload list; default `false`. */
+  preload?: boolean;
+}
+
 /** Options of {@link SecurityHeadersMiddleware}: every header defaults to helmet 8's value; `false` leaves it out. */
 export interface SecurityHeadersOptions {
   /** `Content-Security-Policy`: helmet's default policy, changed by `directives`. */
@@ -28,7 +38,7 @@ export interface SecurityHeadersOptions {
   /** `Referrer-Policy`, one or more policies; default `no-referrer`. */
   referrerPolicy?: string | readonly string[] | false;
   /** `Strict-Transport-Security`; default one year with `includeSubDomains`. */
-  strictTransportSecurity?: { maxAge?: number; includeSubDomains?: boolean; preload?: boolean } | false;
+  strictTransportSecurity?: HSTSOptions | false;
   /** `X-Content-Type-Options: nosniff`; default on. */
   xContentTypeOptions?: boolean;
   /** `X-DNS-Prefetch-Control`; default `off`. */

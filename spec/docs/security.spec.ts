@@ -31,7 +31,7 @@ describe('docs/security.md: jwt-api', () => {
 describe('docs/security.md: web-app', () => {
   const { app } = require('../../docs/examples/security/web-app') as typeof import('../../docs/examples/security/web-app');
 
-  it('redirects to login, logs in with the CSRF token, refuses a cross-site post, and puts the page's nonce in the policy', async () => {
+  it('redirects to login, logs in with the CSRF token, refuses a cross-site post, and puts the page nonce in the policy', async () => {
     const agent = request.agent(app.callback());
     const account = await agent.get('/account').set('Host', 'shop.test');
     expect(account.status).toBe(307);

@@ -1,4 +1,3 @@
-// docs/examples/security/cors-csrf.ts
 import { Application, CORSMiddleware, CSRFMiddleware } from 'stackware';
 
 // The single-page app lives on its own origin and calls this API with the session cookie.

@@ -1,4 +1,3 @@
-// docs/examples/security/headers.ts
 import { Application, HTMLResponse, Middleware, SecurityHeadersMiddleware } from 'stackware';
 
 export const app = new Application();

@@ -1,4 +1,3 @@
-// docs/examples/security/jwt-api.ts
 import { Application, AuthenticationMiddleware, JWTBackend, requires, type Request } from 'stackware';
 
 export const app = new Application();

@@ -1,4 +1,3 @@
-// docs/examples/security/web-app.ts
 import {
   Application,
   AuthCredentials,
