@@ -12,12 +12,12 @@ export type SecFetchSite = 'same-origin' | 'same-site' | 'none' | 'cross-site';
 /** Options of {@link CSRFMiddleware}. */
 export interface CSRFOptions {
   /**
-   * Origins (`https://app.example.com`) whose unsafe requests are accepted, or a function
-   * deciding. Default: the request's own origin ({@link Request.url}'s, behind a proxy once
-   * `ProxyHeadersMiddleware` said so).
+   * Origins (`https://app.example.com`) whose unsafe requests are accepted besides the request's
+   * own ({@link Request.url}'s, behind a proxy once `ProxyHeadersMiddleware` said so), or a
+   * function deciding for the others.
    */
   allowedOrigins?: readonly string[] | ((origin: string, request: Request) => boolean);
-  /** `Sec-Fetch-Site` values accepted without looking at `Origin`; default `['same-origin']`. */
+  /** `Sec-Fetch-Site` values accepted without looking at `Origin`, besides `same-origin` (always accepted); e.g. `['same-site']`. */
   allowedSecFetchSites?: readonly SecFetchSite[];
   /** Methods never checked; default `GET`, `HEAD`, `OPTIONS`, `TRACE`. */
   safeMethods?: readonly string[];
@@ -69,7 +69,7 @@ export class CSRFMiddleware extends BaseHTTPMiddleware<CSRFOptions | undefined> 
   constructor(app: HTTPApp, options?: CSRFOptions) {
     super(app, options);
     this.safe = new Set((options?.safeMethods ?? DEFAULT_SAFE).map((m) => m.toUpperCase()));
-    this.sites = options?.allowedSecFetchSites ?? ['same-origin'];
+    this.sites = ['same-origin', ...(options?.allowedSecFetchSites ?? [])];
     this.tokens = options?.token ? new CSRFTokens(options.token) : undefined;
     this.exempt = options?.exemptPaths ?? [];
     if (this.tokens) serializeCookie(this.tokens.cookieName, 'x', options?.token?.cookie);
@@ -100,8 +100,9 @@ export class CSRFMiddleware extends BaseHTTPMiddleware<CSRFOptions | undefined> 
   }
 
   private originAllowed(origin: string, request: Request): boolean {
+    if (origin === request.url.origin) return true;
     const allowed = this.options?.allowedOrigins;
-    if (allowed === undefined) return origin === request.url.origin;
+    if (allowed === undefined) return false;
     return typeof allowed === 'function' ? allowed(origin, request) : allowed.includes(origin);
   }
 
