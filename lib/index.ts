@@ -101,7 +101,11 @@ export {
   type AuthenticationOptions,
   type BaseUser,
 } from './middleware/authentication';
-export * from './auth';
+export { requires, RequiresMiddleware, type RequiresMiddlewareOptions, type RequiresOptions } from './auth/requires';
+export type { Authenticated, Challenge, UserOf } from './auth/slot';
+export { BearerTokenBackend, InvalidRequest, type BearerOptions, type UserWithScopes, type VerifiedUser } from './auth/bearer';
+export { BasicAuthBackend, safeEqual, type BasicAuthOptions } from './auth/basic';
+export { JWTBackend, JWTUser, type HMACAlgorithm, type JWKSOptions, type JWTCommonOptions, type JWTOptions, type JWTPublicKeyOptions, type JWTSecretOptions, type JWTPayload, type PublicKeyAlgorithm } from './auth/jwt';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
 export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';

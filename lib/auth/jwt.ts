@@ -1,4 +1,4 @@
-import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject, type webcrypto } from 'node:crypto';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { Request } from '../requests';
 import { AuthCredentials, InvalidCredentials, type AuthenticationBackend, type BaseUser } from '../middleware/authentication';
@@ -131,7 +131,7 @@ export class JWTBackend<User extends BaseUser = JWTUser> implements Authenticati
     if (options.secret !== undefined) {
       const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
       if (secret.byteLength < 32) throw new TypeError(`JWTBackend's secret is ${secret.byteLength} bytes long: use at least 32 random bytes`);
-      this.key = secret;
+      this.key = hmacKeys(secret);
     } else if (options.publicKey !== undefined) {
       this.key = publicKeyOf(options.publicKey);
     }
@@ -174,6 +174,24 @@ export class JWTBackend<User extends BaseUser = JWTUser> implements Authenticati
       throw invalid(error, jose);
     }
   }
+}
+
+/**
+ * The secret as a Web Crypto key per algorithm, imported once: jose imports raw bytes again on
+ * every token, which costs more than the HMAC itself.
+ */
+function hmacKeys(secret: Uint8Array): JWTVerifyGetKey {
+  const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+  const bytes = new Uint8Array(secret);
+  return ({ alg }) => {
+    let key = keys.get(alg);
+    if (key === undefined) {
+      const hash = `SHA-${alg.slice(2)}`;
+      key = globalThis.crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash }, false, ['verify']);
+      keys.set(alg, key);
+    }
+    return key;
+  };
 }
 
 function publicKeyOf(key: string | JsonWebKey | KeyObject): KeyObject {
