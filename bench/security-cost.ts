@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     '| --- | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Recorded on the shared 2-core machine while other engineers ran tests (load average ${loadavg()[0].toFixed(1)} at the end of the run): differences of a few µs are within the run-to-run spread (the CSRF rows show it: a check of two headers cannot save time).',
+    `Recorded on the shared 2-core machine while other engineers ran tests (load average ${loadavg()[0].toFixed(1)} at the end of the run): differences of a few µs are within the run-to-run spread (the CSRF rows show it: a check of two headers cannot save time).`,
     '',
     'Both JWT rows are dominated by Web Crypto: on this Node one `crypto.subtle.verify` of an HS256 signature costs about 150 µs of CPU (the work goes through the thread pool), against about 8 µs for `createHmac` (measured by hand with the same token). jose and Hono both verify through Web Crypto; stackware imports the secret once per algorithm rather than once per token, which is not where the time goes. Verifying HMAC tokens with node:crypto would cut the row by an order of magnitude, at the price of a hand-written signature check beside jose.',
   ].join('\n');

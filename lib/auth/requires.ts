@@ -1,6 +1,7 @@
 import { findAuth } from './slot';
 import type { Request } from '../requests';
-import { PlainTextResponse, RedirectResponse, type Response } from '../responses';
+import { HTTPException } from '../exceptions';
+import { RedirectResponse, type Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext } from '../middleware/base';
 import { hasRequiredScope } from '../middleware/authentication';
 
@@ -13,34 +14,32 @@ export interface RequiresOptions {
    */
   statusCode?: number;
   /**
-   * The name of a route to redirect to instead (307, as Starlette), with `next` in its query set
+   * The name of a route to redirect to instead (303, as Starlette), with `next` in its query set
    * to the URL asked for: `requires('authenticated', endpoint, { redirect: 'login' })`.
    */
   redirect?: string;
 }
 
-/** The answer to a request that lacks one of `scopes`, or undefined when it has them all. */
+/**
+ * The answer to a request that lacks one of `scopes`: a redirect, or a thrown `HTTPException`
+ * (so the application's exception handlers shape it); undefined when it has them all.
+ */
 export function refusal(request: Request, scopes: readonly string[], options: RequiresOptions): Response | undefined {
   if (hasRequiredScope(request, scopes)) return undefined;
   if (options.redirect !== undefined) {
     const target = request.urlFor(options.redirect);
     target.search = new URLSearchParams({ next: request.url.href }).toString();
-    return new RedirectResponse(target.href, 307);
+    return new RedirectResponse(target.href, 303);
   }
-  if (options.statusCode !== undefined) return new PlainTextResponse(statusText(options.statusCode), { statusCode: options.statusCode });
+  if (options.statusCode !== undefined) throw new HTTPException(options.statusCode);
   const slot = findAuth(request);
   const challenge = slot?.challenge;
-  if (challenge !== undefined && !slot!.user.isAuthenticated) {
+  if (slot !== undefined && challenge !== undefined && !slot.user.isAuthenticated) {
     const statusCode = challenge.statusCode ?? 401;
-    const body = statusCode === 401 ? 'Not authenticated' : 'Bad Request';
-    return new PlainTextResponse(body, { statusCode, headers: { 'www-authenticate': challenge.wwwAuthenticate } });
+    throw new HTTPException(statusCode, statusCode === 401 ? 'Not authenticated' : undefined, { 'WWW-Authenticate': challenge.wwwAuthenticate });
   }
   const insufficient = challenge?.insufficientScope?.(scopes);
-  return new PlainTextResponse('Forbidden', { statusCode: 403, headers: insufficient ? { 'www-authenticate': insufficient } : {} });
-}
-
-function statusText(statusCode: number): string {
-  return statusCode === 401 ? 'Not authenticated' : statusCode === 404 ? 'Not Found' : 'Forbidden';
+  throw new HTTPException(403, undefined, insufficient === undefined ? undefined : { 'WWW-Authenticate': insufficient });
 }
 
 /**

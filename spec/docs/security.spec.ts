@@ -34,7 +34,7 @@ describe('docs/security.md: web-app', () => {
   it('redirects to login, logs in with the CSRF token, refuses a cross-site post, and puts the page nonce in the policy', async () => {
     const agent = request.agent(app.callback());
     const account = await agent.get('/account').set('Host', 'shop.test');
-    expect(account.status).toBe(307);
+    expect(account.status).toBe(303);
     expect(account.headers.location).toBe('http://shop.test/login?next=http%3A%2F%2Fshop.test%2Faccount');
 
     const login = await agent.get('/login');

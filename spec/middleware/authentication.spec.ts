@@ -163,7 +163,7 @@ describe('requires — Starlette tests/test_authentication.py', () => {
     const client = request(starletteApp().callback());
     for (const path of ['/admin', '/admin/sync']) {
       const res = await client.get(path).set('Host', 'testserver');
-      expect(res.status).toBe(307);
+      expect(res.status).toBe(303);
       expect(res.headers.location).toBe(`http://testserver/?${new URLSearchParams({ next: `http://testserver${path}` })}`);
       const followed = await client.get(path).auth('tomchristie', 'example');
       expect(followed.status).toBe(200);
