@@ -1,5 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { hmacToken, now } from '../auth/tokens';
+import type { Application } from 'stackware';
+import { hmacToken, now, signedToken } from '../auth/tokens';
 
 const JWT_SECRET = 'docs-secret-that-is-long-enough-for-hs256';
 process.env.JWT_SECRET = JWT_SECRET;
@@ -25,6 +29,34 @@ describe('docs/security.md: jwt-api', () => {
     expect(expired.status).toBe(401);
     expect(expired.headers['www-authenticate']).toBe('Bearer realm="orders", error="invalid_token", error_description="The token has expired"');
     await client.get('/orders').auth(token('orders:read', { aud: 'billing' }), { type: 'bearer' }).expect(401);
+  });
+});
+
+describe('docs/security.md: jwt-api with JWKS_URL (a real local JWKS server)', () => {
+  it('verifies RS256 tokens from the identity provider with its key set, and checks the issuer', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256' }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    process.env.JWKS_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+    process.env.JWT_ISSUER = 'https://idp.test';
+    try {
+      let app: Application | undefined;
+      jest.isolateModules(() => {
+        app = (require('../../docs/examples/security/jwt-api') as typeof import('../../docs/examples/security/jwt-api')).app;
+      });
+      const client = request(app!.callback());
+      const token = (iss: string) => signedToken({ alg: 'RS256', kid: 'k1' }, { sub: 'idp-user', iss, aud: 'orders-api', exp: now(60), scope: 'orders:read' }, privateKey);
+      await client.get('/orders').auth(token('https://idp.test'), { type: 'bearer' }).expect(200).expect({ user: 'idp-user', orders: [] });
+      await client.get('/orders').auth(token('https://other.test'), { type: 'bearer' }).expect(401);
+      await client.get('/orders').auth(hmacToken({ alg: 'HS256', kid: 'k1' }, { sub: 'x', exp: now(60) }, JWT_SECRET), { type: 'bearer' }).expect(401);
+    } finally {
+      delete process.env.JWKS_URL;
+      delete process.env.JWT_ISSUER;
+      server.close();
+    }
   });
 });
 
