@@ -171,8 +171,11 @@ describe('JWTBackend with a JWKS URL (a real local HTTP server)', () => {
 
   const token = (key: typeof keyA, kid: string) => signedToken({ alg: 'ES256', kid }, { sub: `user-${kid}`, exp: now(60) }, key.privateKey);
 
+  // Long enough that the requests of one phase fit in it on a loaded machine.
+  const COOLDOWN = 2_000;
+
   it('fetches lazily, caches, and refetches for an unknown kid at most once per cooldown', async () => {
-    const client = request(apiApp({ jwksUrl: url, algorithms: ['ES256'], jwksCooldown: 400 }).callback());
+    const client = request(apiApp({ jwksUrl: url, algorithms: ['ES256'], jwksCooldown: COOLDOWN }).callback());
     expect((await client.get('/public')).status).toBe(200);
     expect((await client.get('/me')).status).toBe(401);
     expect(fetches).toBe(0);
@@ -189,7 +192,7 @@ describe('JWTBackend with a JWKS URL (a real local HTTP server)', () => {
     }
     expect(fetches).toBe(1);
 
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    await new Promise((resolve) => setTimeout(resolve, COOLDOWN + 100));
     expect((await client.get('/me').auth(token(keyB, 'b'), { type: 'bearer' })).status).toBe(200);
     expect(fetches).toBe(2);
 
