@@ -93,19 +93,26 @@ export {
   AuthenticationMiddleware,
   requestAuth,
   hasRequiredScope,
+  InvalidCredentials,
   requestUser,
-  requires,
   SimpleUser,
   UnauthenticatedUser,
   type AuthenticationBackend,
   type AuthenticationOptions,
   type BaseUser,
 } from './middleware/authentication';
+export { requires, RequiresMiddleware, type RequiresMiddlewareOptions, type RequiresOptions } from './auth/requires';
+export type { Authenticated, Challenge, UserOf } from './auth/slot';
+export { BearerTokenBackend, InvalidRequest, type BearerOptions, type UserWithScopes, type VerifiedUser } from './auth/bearer';
+export { BasicAuthBackend, safeEqual, type BasicAuthOptions } from './auth/basic';
+export { JWTBackend, JWTUser, type HMACAlgorithm, type JWKSOptions, type JWTCommonOptions, type JWTOptions, type JWTPublicKeyOptions, type JWTSecretOptions, type JWTPayload, type PublicKeyAlgorithm } from './auth/jwt';
 export { HTTPSRedirectMiddleware, type HTTPSRedirectOptions } from './middleware/httpsredirect';
 export { ProxyHeadersMiddleware, type ProxyHeadersOptions } from './middleware/proxyheaders';
 export { AccessLogMiddleware, type AccessLogOptions, type AccessLogRecord } from './middleware/accesslog';
 export { ConcurrencyLimitMiddleware, type ConcurrencyLimitOptions } from './middleware/concurrency';
 export { SessionMiddleware, type SessionOptions } from './middleware/sessions';
+export { SecurityHeadersMiddleware, DEFAULT_CSP_DIRECTIVES, type CSPDirectiveValue, type CSPOptions, type HSTSOptions, type SecurityHeadersOptions } from './middleware/securityheaders';
+export { CSRFMiddleware, csrfToken, type CSRFOptions, type CSRFTokenOptions, type SecFetchSite } from './middleware/csrf';
 export { RateLimitMiddleware, type RateLimitOptions } from './middleware/ratelimit';
 export { MemoryStore, RedisStore, type MemoryStoreOptions, type RedisCommandClient, type RedisStoreOptions, type Store, type WindowHit } from './stores';
 export { TimestampSigner, pythonJSONDumps } from './itsdangerous';

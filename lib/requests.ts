@@ -18,6 +18,7 @@ import {
   type RequestSource,
 } from './request-source';
 import { RequestLogger, type LogBackend } from './request-log';
+import { authOf, cspNonceOf, type AuthCredentials, type UserOf } from './auth/slot';
 
 export { decodePath } from './request-target';
 export type { Client, ConnectionOverride, MatchedRoute, RequestApp, RequestSource } from './request-source';
@@ -157,9 +158,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   }
 
   /** The request headers, read on first access. */
-  get headers(): Headers {
-    return (this.cachedHeaders ??= this.source.headers());
-  }
+  get headers(): Headers { return (this.cachedHeaders ??= this.source.headers()); }
 
   /** The query string's parameters; a malformed percent-escape in it is a 400. */
   get queryParams(): URLSearchParams {
@@ -174,9 +173,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   }
 
   /** The cookies of the `Cookie` header, by name. */
-  get cookies(): Record<string, string> {
-    return (this.cachedCookies ??= parseCookies(this.headers.get('cookie')));
-  }
+  get cookies(): Record<string, string> { return (this.cachedCookies ??= parseCookies(this.headers.get('cookie'))); }
 
   /**
    * The client: the peer of the connection, or who a middleware said it is
@@ -363,7 +360,12 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     return (this.dependencies ??= new RequestDependencies()).resolve(fn, this, scope, exits, Request.prototype.depends) as Promise<DependencyValue<R>>;
   }
 
-
+  /** The user `AuthenticationMiddleware` found (Starlette's `request.user`), typed by `Authenticated<User>` in `State`; throws without it. */
+  get user(): UserOf<State> { return authOf(this, 'user').user as UserOf<State>; }
+  /** The credentials `AuthenticationMiddleware` granted (Starlette's `request.auth`); throws without it. */
+  get auth(): AuthCredentials { return authOf(this, 'auth').credentials; }
+  /** This request's CSP nonce, made by `SecurityHeadersMiddleware` with `cspNonce: true`; throws without it. */
+  get cspNonce(): string { return cspNonceOf(this); }
 
   private abortController(): AbortController {
     if (this.controller === undefined) {

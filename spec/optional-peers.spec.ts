@@ -34,4 +34,21 @@ describe('optional peer dependencies', () => {
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout.trim())).toEqual({ before: false, after: true });
   });
+
+  it("import { Application } from 'stackware' and constructing a JWTBackend do not load jose; the first token does", () => {
+    const script = `
+      const stackware = require('./lib/index.ts');
+      const loaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/jose/'));
+      const before = loaded();
+      const app = new stackware.Application();
+      app.addMiddleware(stackware.AuthenticationMiddleware, { backend: new stackware.JWTBackend({ secret: 'x'.repeat(32), algorithms: ['HS256'] }) });
+      app.get('/', (request) => request.user.displayName);
+      const constructed = loaded();
+      void app.fetch(new globalThis.Request('http://localhost/', { headers: { authorization: 'Bearer a.b.c' } }))
+        .then((res) => console.log(JSON.stringify({ before, constructed, after: loaded(), status: res.status })));
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({ before: false, constructed: false, after: true, status: 200 });
+  });
 });

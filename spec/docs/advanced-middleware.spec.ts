@@ -140,7 +140,7 @@ describe('docs/advanced/middleware.md', () => {
     const home = await client.get('/').set('Accept-Encoding', 'gzip').expect(200).expect({ message: 'Hello World' });
     expect(home.headers).not.toHaveProperty('vary');
 
-    await client.get('/tenants/acme/admin/users/7').expect(401).expect({ detail: 'Not authenticated' });
+    await client.get('/tenants/acme/admin/users/7').expect(401).expect('www-authenticate', 'Bearer').expect({ detail: 'Not authenticated' });
     await client
       .get('/tenants/acme/admin/users/7')
       .set('Authorization', 'Bearer secret-token')

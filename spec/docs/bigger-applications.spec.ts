@@ -13,7 +13,7 @@ describe('docs/bigger-applications.md', () => {
 
   it('routers/users.ts: the POST needs the token, answers 201 and links the new user with urlFor', async () => {
     const client = request(app.callback());
-    await client.post('/v1/users/').send({ name: 'Morty' }).expect(401);
+    await client.post('/v1/users/').send({ name: 'Morty' }).expect(401).expect('www-authenticate', 'Bearer');
     const res = await client
       .post('/v1/users/')
       .set('host', 'api.example.com')

@@ -74,4 +74,21 @@ describe('docs/examples/showcase/app.ts (what `npm start` serves)', () => {
   it('does not redirect plain http to https', async () => {
     await client().get('/').expect(200);
   });
+
+  it('sets helmet\'s security headers with a nonce per request, and runs only the nonce script', async () => {
+    const res = await client().get('/page').expect(200);
+    const nonce = /nonce="([^"]+)"/.exec(res.text)![1];
+    expect(res.headers['content-security-policy']).toContain(`script-src 'self' 'nonce-${nonce}'`);
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect((await client().get('/').expect(200)).headers['cross-origin-opener-policy']).toBe('same-origin');
+  });
+
+  it('refuses a cross-site POST with 403, and lets its own origin and the CORS frontend post', async () => {
+    const refused = await client().post('/session/reset').set('Origin', 'https://evil.example').set('Sec-Fetch-Site', 'cross-site').expect(403);
+    expect(refused.text).toBe('CSRF check failed: the request is cross-site (Sec-Fetch-Site) and its origin https://evil.example is not allowed');
+    await client().post('/session/reset').set('Host', '127.0.0.1:8000').set('Origin', 'http://127.0.0.1:8000').expect(200).expect({ visits: 0 });
+    await client().post('/session/reset').set('Origin', ORIGIN).set('Sec-Fetch-Site', 'same-site').expect(200);
+  });
 });

@@ -13,7 +13,7 @@ import {
 /** Lets a request in only with the right `Authorization` header. */
 export class RequireToken extends BaseHTTPMiddleware<{ token: string }> {
   async dispatch(request: Request, callNext: CallNext): Promise<Response> {
-    if (request.headers.get('authorization') !== `Bearer ${this.options.token}`) throw new HTTPException(401, 'Not authenticated');
+    if (request.headers.get('authorization') !== `Bearer ${this.options.token}`) throw new HTTPException(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' });
     return callNext(request);
   }
 }

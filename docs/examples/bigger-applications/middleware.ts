@@ -8,7 +8,7 @@ export interface AppState {
 /** Lets a request in only with a `Bearer` token, and names its user. */
 export class RequireToken extends BaseHTTPMiddleware<{ token: string }, AppState> {
   async dispatch(request: Request<AppState>, callNext: CallNext<AppState>): Promise<Response> {
-    if (request.headers.get('authorization') !== `Bearer ${this.options.token}`) throw new HTTPException(401, 'Not authenticated');
+    if (request.headers.get('authorization') !== `Bearer ${this.options.token}`) throw new HTTPException(401, 'Not authenticated', { 'WWW-Authenticate': 'Bearer' });
     request.state.user = 'admin';
     return callNext(request);
   }

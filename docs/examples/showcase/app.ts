@@ -2,9 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Application,
   CORSMiddleware,
+  CSRFMiddleware,
   GZipMiddleware,
+  HTMLResponse,
   HTTPException,
   RequestIdMiddleware,
+  SecurityHeadersMiddleware,
   ServerTimingMiddleware,
   SessionMiddleware,
   TimeoutMiddleware,
@@ -20,9 +23,13 @@ export const app = new Application();
 // Added first = innermost. On the way in a request meets them from the bottom of this list up.
 app.addMiddleware(TimeoutMiddleware, { seconds: 5 });
 app.addMiddleware(SessionMiddleware, { secretKey: process.env.SECRET_KEY ?? 'dev-only-secret: set SECRET_KEY in production' });
+// Unsafe methods from another origin than this one or the frontend's are refused with 403.
+app.addMiddleware(CSRFMiddleware, { allowedOrigins: ['http://localhost:3000'] });
 app.addMiddleware(ProcessTimeHeaderMiddleware);
 app.addMiddleware(ServerTimingMiddleware);
 app.addMiddleware(GZipMiddleware);
+// helmet's headers, and a CSP nonce per request; served over plain http here, so no upgrade-insecure-requests.
+app.addMiddleware(SecurityHeadersMiddleware, { cspNonce: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
 app.addMiddleware(CORSMiddleware, {
   allowOrigins: ['http://localhost:3000'],
   allowCredentials: true,
@@ -45,6 +52,19 @@ app.get('/session', (request) => {
   request.session.visits = visits;
   return { visits };
 });
+
+app.post('/session/reset', (request) => {
+  request.session.visits = 0;
+  return { visits: 0 };
+});
+
+// Only the script carrying this request's nonce runs; the form posts back to this origin.
+app.get('/page', (request) =>
+  new HTMLResponse(
+    `<!doctype html><p id="out">script blocked</p><form method="post" action="/session/reset"><button>Reset visits</button></form>` +
+      `<script nonce="${request.cspNonce}">document.getElementById('out').textContent = 'script ran';</script>`,
+  ),
+);
 
 app.get('/large', async (request) => {
   const items = await serverTiming(request).time(
