@@ -26,7 +26,7 @@ export {
   type ExceptionHandler,
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
-export { Request, type Client, type ConnectionOverride, type MatchedRoute, type RequestApp, type RequestSource } from './requests';
+export { Request, type Client, type ConnectionOverride, type MatchedRoute, type NodeMessage, type RequestApp, type RequestSource } from './requests';
 export type { FinishListener, ResponseFinished } from './finish';
 export {
   HTMLResponse,
@@ -129,3 +129,17 @@ export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';
 export { bodyless, discardBody, sendsNoBody } from './responses';
 export { PrometheusMiddleware, metricsEndpoint, methodLabel, type MetricsRegistry, type PrometheusOptions } from './middleware/prometheus';
 export { RequestLogger, pinoBackend, type LogBackend, type LoggedRequest, type PinoLike, type RequestLogFields } from './request-log';
+export {
+  ConnectMiddleware,
+  NodeHandlerApp,
+  connectError,
+  connectMiddleware,
+  connectRequest,
+  fromNodeHandler,
+  type ConnectHandler,
+  type ConnectLayerOptions,
+  type ConnectMiddlewareClass,
+  type ConnectMiddlewareOptions,
+  type ConnectNext,
+  type ConnectRequestFields,
+} from './connect';

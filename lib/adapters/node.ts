@@ -6,7 +6,7 @@ import { isValidHost } from '../host';
 import { callApp, describeValue } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
-import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
+import { Request, type Client, type NodeMessage, type RequestApp, type RequestSource } from '../requests';
 import { Response, discardBody, sendsNoBody, type BodyChunk } from '../responses';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 import type { InFlight } from '../server';
@@ -60,6 +60,10 @@ class NodeRequestSource implements RequestSource {
 
   disconnected(): boolean {
     return this.res.destroyed && !this.res.writableFinished;
+  }
+
+  node(): NodeMessage {
+    return { req: this.req, res: this.res };
   }
 
   onDisconnect(listener: () => void): void {
