@@ -56,6 +56,17 @@ function applyHead(res: ServerResponse, args: unknown[]): void {
   }
 }
 
+/**
+ * `writeHead` on the real `res`. Node 20 collapses repeated names in a `writeHead` header list
+ * (two `set-cookie`s become one) once anything was ever set with `setHeader`, which Connect
+ * middleware always have: the list is applied with `appendHeader` instead.
+ */
+function rawWriteHead(raw: Methods, res: ServerResponse, args: unknown[]): unknown {
+  if (!args.some(Array.isArray)) return raw.writeHead.apply(res, args);
+  applyHead(res, args);
+  return raw.writeHead.call(res, res.statusCode);
+}
+
 /** The capture of one `res`, installed by the first Connect layer or node handler a request meets. */
 export class ResponseCapture {
   /** Who answers when Connect code writes now; undefined while stackware has the request. */
@@ -115,7 +126,7 @@ export class ResponseCapture {
     return {
       writeHead(...args) {
         if (capture.answer !== undefined) return this;
-        if (!capture.answering()) return raw.writeHead.apply(this, args);
+        if (!capture.answering()) return rawWriteHead(raw, this, args);
         capture.start(args);
         return this;
       },
@@ -195,7 +206,8 @@ export class ResponseCapture {
       sending === 'all' || (typeof chunk === 'object' && chunk !== null && marked.has(chunk)) || (end && endExpected && (chunk === undefined || typeof chunk === 'function'));
     setMethods(res, {
       writeHead(...args) {
-        if (sending !== 'no' || !Array.isArray(args[1])) return (sending === 'no' ? connect : raw).writeHead.apply(this, args);
+        if (sending !== 'no') return rawWriteHead(raw, this, args);
+        if (!Array.isArray(args[1])) return connect.writeHead.apply(this, args);
         for (const name of res.getHeaderNames()) res.removeHeader(name);
         const ours = args[1] === response.headers.toFlatList();
         if (ours && !answer.body.ended && response.bodyIterator !== null && !sendsNoBody(method, args[0] as number)) {
@@ -204,7 +216,7 @@ export class ResponseCapture {
         } else {
           sending = 'all';
         }
-        return raw.writeHead.apply(this, args);
+        return rawWriteHead(raw, this, args);
       },
       write(...args) {
         if (ended) return false;
