@@ -40,26 +40,41 @@ export class BodyTap {
    * (`unshift`) while the stream is open, or into a fresh readable state once it has ended (a
    * stream that ended cannot be read again otherwise).
    */
-  rewind(): void {
+  rewind(): Promise<void> | undefined {
     const req = this.req;
-    if (!req.readableDidRead) return;
+    if (!req.readableDidRead) return undefined;
     const recorded = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     this.chunks.length = 0;
     this.bytes = 0;
     if (!req.readableEnded) {
       if (recorded.byteLength > 0) req.unshift(recorded);
       // unshift keeps readableDidRead; the next reader still reads from the start.
-      return;
+      return undefined;
     }
-    refill(req, recorded);
+    return afterEnd(req).then(() => refill(req, recorded));
   }
 
   /** Makes `bytes` (a body stackware already read whole) the content of `req` for the next reader. */
-  replay(bytes: Uint8Array): void {
+  replay(bytes: Uint8Array): Promise<void> {
     this.chunks.length = 0;
     this.bytes = 0;
-    refill(this.req, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return afterEnd(this.req).then(() => refill(this.req, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
   }
+}
+
+interface StateFlags {
+  _readableState: { autoDestroy: boolean; closeEmitted: boolean };
+}
+
+/**
+ * Waits, when the stream's old state still has to destroy it (`autoDestroy`, right after `end`
+ * was emitted) and emit `close`: a new state given before that would be destroyed in its place,
+ * unread, and the socket with it.
+ */
+function afterEnd(req: IncomingMessage): Promise<void> {
+  const state = (req as unknown as StateFlags)._readableState;
+  if (!state.autoDestroy || state.closeEmitted) return Promise.resolve();
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 interface ReadableInternals {

@@ -75,10 +75,10 @@ export function runConnect(request: Request, node: NodeMessage, fn: ConnectHandl
   // A body stackware has read (or begun to) is read whole, then made readable from `req` again;
   // otherwise the tap records what Connect code reads, for stackware to read after `next()`.
   if (!req.readableDidRead) return call(request, node, fn, options, tap);
-  return request.body().then((bytes) => {
-    tap.replay(bytes);
-    return call(request, node, fn, options, tap);
-  });
+  return request
+    .body()
+    .then((bytes) => tap.replay(bytes))
+    .then(() => call(request, node, fn, options, tap));
 }
 
 function call(request: Request, node: NodeMessage, fn: ConnectHandler, options: ConnectCallOptions, tap: BodyTap | undefined): Promise<Response> {
@@ -109,9 +109,13 @@ function call(request: Request, node: NodeMessage, fn: ConnectHandler, options: 
       if (capture.owner === owner) capture.owner = undefined;
       req.url = url;
       fields.baseUrl = baseUrl;
-      tap?.rewind();
-      if (error !== undefined && error !== null && error !== 'route' && error !== 'router') reject(connectError(error));
-      else options.onNext().then(resolve, reject);
+      const go = (): void => {
+        if (error !== undefined && error !== null && error !== 'route' && error !== 'router') reject(connectError(error));
+        else options.onNext().then(resolve, reject);
+      };
+      const rewound = tap?.rewind();
+      if (rewound === undefined) go();
+      else rewound.then(go, reject);
     };
     try {
       const result = fn(req, res, next) as PromiseLike<unknown> | undefined;

@@ -202,7 +202,8 @@ describe('connectMiddleware', () => {
   });
 
   it('refuses an error-handling middleware (4 arguments) and a non-function, saying why', () => {
-    expect(() => connectMiddleware((_e: unknown, _q: unknown, _s: unknown, _n: unknown) => undefined)).toThrow(/exception handlers/);
+    const errorHandler = (_e: unknown, _q: unknown, _s: unknown, _n: unknown): undefined => undefined;
+    expect(() => connectMiddleware(errorHandler as never)).toThrow(/exception handlers/);
     expect(() => connectMiddleware('x' as never)).toThrow(TypeError);
   });
 
