@@ -3,7 +3,7 @@ import type { Request } from '../requests';
 import type { Response } from '../responses';
 import { ResponseCapture } from './capture';
 import { mergeConnectHeaders } from './merge-headers';
-import { normalizePath, normalizePrefix, pathBelow, splitTarget, underPrefix } from './paths';
+import { normalizePath, normalizePrefix, splitBelow, splitTarget, underPrefix } from './paths';
 import { nodeMessageOf, runConnect, type ConnectHandler } from './run';
 
 function checkHandler(handler: unknown): asserts handler is ConnectHandler {
@@ -61,8 +61,9 @@ export class ConnectMiddleware implements HTTPApp {
       if (!underPrefix(normalizePath(request.path), this.prefix)) return callApp(this.app, request);
       const { req } = node;
       const { path, query } = splitTarget(req.url ?? '/');
-      url = pathBelow(path, this.prefix, true) + query;
-      baseUrl = `${(req as { baseUrl?: string }).baseUrl ?? ''}${path.slice(0, path.length - url.length + query.length) || this.prefix}`;
+      const { base, rest } = splitBelow(path, this.prefix, true);
+      url = rest + query;
+      baseUrl = `${(req as { baseUrl?: string }).baseUrl ?? ''}${base}`;
     }
     return runConnect(request, node, this.handler, {
       url,

@@ -2,7 +2,7 @@ import { HTTPException } from '../exceptions';
 import type { HTTPApp } from '../middleware/base';
 import type { Request } from '../requests';
 import type { Response } from '../responses';
-import { pathBelow, splitTarget } from './paths';
+import { splitBelow, splitTarget } from './paths';
 import { nodeMessageOf, runConnect, type ConnectHandler } from './run';
 
 /**
@@ -30,12 +30,11 @@ export class NodeHandlerApp implements HTTPApp {
   handle(request: Request): Promise<Response> {
     const node = nodeMessageOf(request, 'fromNodeHandler');
     const { path, query } = splitTarget(node.req.url ?? '/');
-    const below = pathBelow(path, request.rootPath, false);
-    const prefix = path.endsWith(below) ? path.slice(0, path.length - below.length) : request.rootPath;
+    const { base, rest } = splitBelow(path, request.rootPath, false);
     const mountedAt = (node.req as { baseUrl?: string }).baseUrl ?? '';
     return runConnect(request, node, this.handler, {
-      url: below + query,
-      baseUrl: mountedAt + prefix,
+      url: rest + query,
+      baseUrl: mountedAt + base,
       onNext: () => Promise.reject(new HTTPException(404)),
     });
   }

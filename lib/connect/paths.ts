@@ -51,14 +51,20 @@ function encodeSegments(decoded: string): string {
     .join('/');
 }
 
+/** A raw path cut in two at a prefix: the raw part that matched it, and the rest (starting with `/`). */
+export interface SplitPath {
+  readonly base: string;
+  readonly rest: string;
+}
+
 /**
- * The raw path below `prefix`: the shortest start of `rawPath` that is `prefix` once decoded
+ * The raw path cut below `prefix`: the shortest start of `rawPath` that is `prefix` once decoded
  * (and, with `normalize`, normalized) is cut off, so what follows keeps its percent-encoding. When
  * no start of the raw path is the prefix (`/a/../admin/x` under `/admin`), the rest of the
- * normalized path is encoded again. Always starts with `/`.
+ * normalized path is encoded again, below the prefix itself.
  */
-export function pathBelow(rawPath: string, prefix: string, normalize: boolean): string {
-  if (prefix === '') return rawPath === '' ? '/' : rawPath;
+export function splitBelow(rawPath: string, prefix: string, normalize: boolean): SplitPath {
+  if (prefix === '') return { base: '', rest: rawPath === '' ? '/' : rawPath };
   const view = (raw: string): string => {
     let decoded: string;
     try {
@@ -73,9 +79,10 @@ export function pathBelow(rawPath: string, prefix: string, normalize: boolean): 
     if (i < rawPath.length && c !== 0x2f && c !== 0x2e) continue;
     if (view(rawPath.slice(0, i)) === prefix) {
       const rest = rawPath.slice(i);
-      return rest.startsWith('/') ? rest : `/${rest}`;
+      return { base: rawPath.slice(0, i), rest: rest.startsWith('/') ? rest : `/${rest}` };
     }
   }
   const whole = view(rawPath);
-  return whole.startsWith(prefix) ? `/${encodeSegments(whole.slice(prefix.length).replace(/^\//, ''))}` : '/';
+  const rest = whole.startsWith(prefix) ? `/${encodeSegments(whole.slice(prefix.length).replace(/^\//, ''))}` : '/';
+  return { base: prefix, rest };
 }
