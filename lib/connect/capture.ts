@@ -21,6 +21,8 @@ interface Methods {
 export interface AnswerOwner {
   readonly request: Request;
   answered(response: Response): void;
+  /** `res` closed (sent by someone else, or the client went away) before Connect code answered. */
+  abandoned(): void;
 }
 
 const captures = new WeakMap<ServerResponse, ResponseCapture>();
@@ -77,6 +79,13 @@ export class ResponseCapture {
   private constructor(private readonly res: ServerResponse) {
     this.raw = methodsOf(res);
     setMethods(res, this.bottom());
+    // A Connect function that never answers a request already answered (a timeout outside) must
+    // not keep it in flight: a graceful shutdown would wait on it.
+    res.once('close', () => {
+      const owner = this.owner;
+      this.owner = undefined;
+      owner?.abandoned();
+    });
     const capture = this;
     Object.defineProperty(res, 'headersSent', {
       configurable: true,
@@ -109,6 +118,7 @@ export class ResponseCapture {
     // now is the adapter's answer to that, not Connect code's.
     if (owner.request.signal.aborted) {
       this.owner = undefined;
+      owner.abandoned();
       return false;
     }
     return true;
@@ -132,6 +142,8 @@ export class ResponseCapture {
       },
       write(...args) {
         if (capture.answer === undefined) {
+          // Late writes after the adapter ended `res` (a timeout answered first): dropped, not an 'error'.
+          if (this.writableEnded) return false;
           if (!capture.answering()) return raw.write.apply(this, args);
           implicitHead();
         }

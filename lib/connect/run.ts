@@ -101,6 +101,11 @@ function call(request: Request, node: NodeMessage, fn: ConnectHandler, options: 
         settled = true;
         resolve(response);
       },
+      abandoned() {
+        if (settled) return;
+        settled = true;
+        reject(new Error('The response was closed before the Connect middleware answered or called next()'));
+      },
     };
     capture.owner = owner;
     const next: ConnectNext = (error) => {

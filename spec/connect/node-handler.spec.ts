@@ -7,6 +7,8 @@ import {
   Application,
   BaseHTTPMiddleware,
   CORSMiddleware,
+  GZipMiddleware,
+  TimeoutMiddleware,
   RequestIdMiddleware,
   connectMiddleware,
   fromNodeHandler,
@@ -148,6 +150,48 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
     expect(await first.json()).toEqual({ visits: 1 });
     const cookie = first.headers.getSetCookie()[0]?.split(';')[0] ?? '';
     expect(await (await server.fetch('/legacy/visit', { headers: { cookie } })).json()).toEqual({ visits: 2 });
+  });
+
+  it('answers HEAD with the head of its GET answer and no body', async () => {
+    server = await served(app());
+    const head = await within(requestBytes(server.url, { path: '/legacy/hello', method: 'HEAD' }), 5000, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-length']).toBe(String(JSON.stringify({ hello: 'from express' }).length));
+    expect(head.body.byteLength).toBe(0);
+  });
+
+  it('under stackware GZipMiddleware outside, its streaming answer is compressed by it', async () => {
+    const application = app();
+    application.addMiddleware(GZipMiddleware, { minimumSize: 100 });
+    server = await served(application);
+    const response = await within(requestBytes(server.url, { path: '/legacy/stream', headers: { 'accept-encoding': 'gzip' } }), 5000, 'gzip');
+    expect(response.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(response.body).toString()).toBe('a'.repeat(2000) + 'b'.repeat(2000) + 'c'.repeat(2000));
+  });
+
+  it('a TimeoutMiddleware outside answers 504 for a slow handler, and its late answer is dropped', async () => {
+    let late: Promise<boolean> | undefined;
+    const application = new Application();
+    application.mount(
+      '/slow',
+      fromNodeHandler((_req, res) => {
+        late = new Promise((resolve) =>
+          setTimeout(() => {
+            const sent = res.headersSent;
+            res.write('late');
+            res.end();
+            resolve(sent);
+          }, 300),
+        );
+      }),
+    );
+    application.addMiddleware(TimeoutMiddleware, { seconds: 0.1 });
+    server = await served(application);
+    const response = await server.fetch('/slow/x');
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({ detail: 'Gateway Timeout' });
+    expect(await within(late as Promise<boolean>, 2000, 'the late answer')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
 
   it('a bare (req, res) listener mounted answers too', async () => {
