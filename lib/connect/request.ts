@@ -13,6 +13,6 @@ import { nodeMessageOf, type ConnectRequestFields } from './run';
  *
  * @throws TypeError under the Fetch adapter, which has no Node `req`.
  */
-export function connectRequest<Fields extends object = Record<string, unknown>>(request: Request): IncomingMessage & ConnectRequestFields & Partial<Fields> {
-  return nodeMessageOf(request, 'connectRequest').req as IncomingMessage & ConnectRequestFields & Partial<Fields>;
+export function connectRequest<Fields extends object = Record<string, unknown>>(request: Request): IncomingMessage & ConnectRequestFields & Fields {
+  return nodeMessageOf(request, 'connectRequest').req as IncomingMessage & ConnectRequestFields & Fields;
 }
