@@ -69,7 +69,9 @@ export interface RequestSource {
 
 /** A request's `IncomingMessage` and `ServerResponse`, as the Node adapter holds them. */
 export interface NodeMessage {
+  /** The request, as `node:http` gave it. */
   readonly req: IncomingMessage;
+  /** The response, as `node:http` gave it. */
   readonly res: ServerResponse;
 }
 

@@ -23,6 +23,7 @@ export type ConnectNext = (error?: unknown) => void;
  */
 export type ConnectHandler = {
   // Method syntax keeps the parameters bivariant: Express's `Request`, cors's narrower `res` fit.
+  /** Handles `req`: answers on `res`, or calls `next()` to go on, or `next(error)` to fail. */
   handler(req: IncomingMessage, res: ServerResponse, next: ConnectNext): unknown;
 }['handler'];
 
