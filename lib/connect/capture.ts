@@ -58,13 +58,25 @@ function applyHead(res: ServerResponse, args: unknown[]): void {
   }
 }
 
+let outHeaders: symbol | undefined;
+
+/**
+ * Whether `setHeader` was ever used on `res`: Node's header map (a symbol-keyed field) exists.
+ * Without it, `writeHead` takes its header list as it is, repeated names included.
+ */
+function hadSetHeader(res: ServerResponse): boolean {
+  outHeaders ??= Object.getOwnPropertySymbols(res).find((symbol) => symbol.description === 'kOutHeaders');
+  // Unknown (another Node): assume it was, and take the path that is right either way.
+  return outHeaders === undefined || (res as unknown as Record<symbol, unknown>)[outHeaders] != null;
+}
+
 /**
  * `writeHead` on the real `res`. Node 20 collapses repeated names in a `writeHead` header list
  * (two `set-cookie`s become one) once anything was ever set with `setHeader`, which Connect
  * middleware always have: the list is applied with `appendHeader` instead.
  */
 function rawWriteHead(raw: Methods, res: ServerResponse, args: unknown[]): unknown {
-  if (!args.some(Array.isArray)) return raw.writeHead.apply(res, args);
+  if (!hadSetHeader(res) || !args.some(Array.isArray)) return raw.writeHead.apply(res, args);
   applyHead(res, args);
   return raw.writeHead.call(res, res.statusCode);
 }
