@@ -3,7 +3,7 @@
 // always does; at the bottom of those wrappers, what it writes becomes a Response (answer.ts) for
 // the stackware layers outside. The adapter then writes that Response past the wrappers, so nothing
 // is compressed or saved twice; when stackware answers instead, the adapter writes through them.
-import { OutgoingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Request } from '../requests';
 import { sendsNoBody, type Response } from '../responses';
 import { CapturedAnswer, takeHeaders } from './answer';
@@ -25,8 +25,9 @@ export interface AnswerOwner {
   abandoned(): void;
 }
 
-const captures = new WeakMap<ServerResponse, ResponseCapture>();
-const headersSent = Object.getOwnPropertyDescriptor(OutgoingMessage.prototype, 'headersSent')?.get;
+// On `res` itself rather than in a WeakMap: one per request, and ephemerons cost the GC.
+const CAPTURE = Symbol('stackware.connectCapture');
+type WithCapture = ServerResponse & { [CAPTURE]?: ResponseCapture };
 
 function methodsOf(res: ServerResponse): Methods {
   const own = res as unknown as Methods;
@@ -91,6 +92,7 @@ export class ResponseCapture {
   private constructor(private readonly res: ServerResponse) {
     this.raw = methodsOf(res);
     setMethods(res, this.bottom());
+    (res as WithCapture)[CAPTURE] = this;
     // A Connect function that never answers a request already answered (a timeout outside) must
     // not keep it in flight: a graceful shutdown would wait on it.
     res.once('close', () => {
@@ -98,23 +100,11 @@ export class ResponseCapture {
       this.owner = undefined;
       owner?.abandoned();
     });
-    const capture = this;
-    Object.defineProperty(res, 'headersSent', {
-      configurable: true,
-      get(this: ServerResponse): boolean {
-        return capture.answer !== undefined || Boolean(headersSent?.call(this));
-      },
-    });
   }
 
   /** The capture of `res`, installed on first use. */
   static of(res: ServerResponse): ResponseCapture {
-    let capture = captures.get(res);
-    if (capture === undefined) {
-      capture = new ResponseCapture(res);
-      captures.set(res, capture);
-    }
-    return capture;
+    return (res as WithCapture)[CAPTURE] ?? new ResponseCapture(res);
   }
 
   /** True when `response` is what Connect code wrote (rather than an answer from stackware). */
@@ -190,6 +180,9 @@ export class ResponseCapture {
     applyHead(res, args);
     const answer = new CapturedAnswer(res.statusCode, takeHeaders(res), res);
     this.answer = answer;
+    // Connect code asks `res.headersSent` before writing again: its head counts as sent. Defined
+    // only now, so that a request Connect code does not answer keeps `res` as Node made it.
+    Object.defineProperty(res, 'headersSent', { configurable: true, value: true });
     const owner = this.owner as AnswerOwner;
     this.owner = undefined;
     // After the current job: a `res.end(body)` right after the head makes a fixed response.

@@ -27,7 +27,8 @@ export type ConnectHandler = {
   handler(req: IncomingMessage, res: ServerResponse, next: ConnectNext): unknown;
 }['handler'];
 
-const taps = new WeakMap<IncomingMessage, BodyTap>();
+const TAP = Symbol('stackware.connectBodyTap');
+type WithTap = IncomingMessage & { [TAP]?: BodyTap };
 
 /** The request's Node objects, or the error the Fetch adapter answers with (it has none). */
 export function nodeMessageOf(request: Request, who: string): NodeMessage {
@@ -47,10 +48,10 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function tapOf(request: Request, req: IncomingMessage): BodyTap {
-  let tap = taps.get(req);
+  let tap = (req as WithTap)[TAP];
   if (tap === undefined) {
     tap = new BodyTap(req, request.bodyLimit());
-    taps.set(req, tap);
+    (req as WithTap)[TAP] = tap;
     tap.install();
   }
   return tap;
