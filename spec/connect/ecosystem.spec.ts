@@ -6,7 +6,7 @@ import cors from 'cors';
 import helmet from 'helmet';
 import morgan from 'morgan';
 import multer from 'multer';
-import { Application, BaseHTTPMiddleware, PlainTextResponse, connectMiddleware, connectRequest, type CallNext, type Request, type Response } from 'stackware';
+import { APIRouter, Application, BaseHTTPMiddleware, Middleware, PlainTextResponse, connectMiddleware, connectRequest, type CallNext, type Request, type Response } from 'stackware';
 import { requestBytes, within } from '../helpers';
 import { served } from './helpers';
 
@@ -184,5 +184,42 @@ describe('multer', () => {
     form.set('doc', new Blob(['hello upload']), 'notes.txt');
     const response = await fetch('/upload', { method: 'POST', body: form });
     expect(await response.json()).toEqual({ name: 'notes.txt', size: 12, content: 'hello upload', title: 'report', formTitle: 'report', formFile: 'hello upload' });
+  });
+});
+
+describe('bodies at the edges', () => {
+  it('a body a Connect parser read past maxBodySize is a 413 for stackware, not a silent empty body', async () => {
+    const app = new Application({ maxBodySize: 64 });
+    app.post('/big', async (request) => (await request.text()).length, { middleware: [connectMiddleware(bodyParser.text({ limit: '1mb' }))] });
+    const { fetch } = await start(app);
+    const response = await fetch('/big', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(1000) });
+    expect(response.status).toBe(413);
+  });
+
+  it('a body stackware streamed away is a clear failure for a Connect parser after it, not a hang', async () => {
+    class Streams extends BaseHTTPMiddleware {
+      override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+        for await (const chunk of request.stream()) void chunk;
+        return callNext(request);
+      }
+    }
+    const app = new Application();
+    app.post('/after-stream', () => 'no', { middleware: [new Middleware(Streams), connectMiddleware(bodyParser.json())] });
+    const { fetch } = await start(app);
+    const response = await fetch('/after-stream', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(response.status).toBe(500);
+  });
+});
+
+describe('connectMiddleware in an APIRouter', () => {
+  it('runs for the router’s routes only', async () => {
+    const router = new APIRouter({ prefix: '/api', middleware: [connectMiddleware(helmet())] });
+    router.get('/x', () => 'x');
+    const app = new Application();
+    app.includeRouter(router);
+    app.get('/plain', () => 'plain');
+    const { fetch } = await start(app);
+    expect((await fetch('/api/x')).headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await fetch('/plain')).headers.get('x-content-type-options')).toBeNull();
   });
 });
