@@ -67,6 +67,7 @@ async function cpuPerRequest(contestant: Contestant, count: number): Promise<num
   return (used.user + used.system) / count;
 }
 
+const range = (values: number[]): string => `${Math.min(...values).toFixed(1)} to ${Math.max(...values).toFixed(1)}`;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function version(pkg: string): string {
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
     '| --- | ---: | ---: |',
     `| stackware \`connectMiddleware(noop)\` | ${median(costs.stackware).toFixed(1)} | ${median(ratios.stackware).toFixed(3)} |`,
     `| Fastify \`@fastify/middie\` \`use(noop)\` | ${median(costs.fastify).toFixed(1)} | ${median(ratios.fastify).toFixed(3)} |`,
+    '',
+    `Per round, the added CPU ranged from ${range(costs.stackware)} µs (stackware) and ${range(costs.fastify)} µs (middie): on a loaded machine the spread between rounds is larger than either cost, so read both as "a few µs", of the same order, not as a ranking.`,
   ].join('\n');
   console.log(markdown);
   writeSection(fileURLToPath(new URL('RESULTS.md', import.meta.url)), 'connect-middleware', markdown);
