@@ -194,6 +194,44 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   });
 
+  it('an Express app without a 404 of its own falls through to stackware’s 404 (it is given next)', async () => {
+    const bare = express();
+    bare.get('/here', (_req, res) => {
+      res.send('here');
+    });
+    const application = new Application();
+    application.mount('/legacy', fromNodeHandler(bare));
+    server = await served(application);
+    expect(await (await server.fetch('/legacy/here')).text()).toBe('here');
+    const missing = await server.fetch('/legacy/missing');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ detail: 'Not Found' });
+  });
+
+  it('stops feeding a client that went away mid-stream; the handler sees res close and nothing escapes', async () => {
+    let closed: () => void = () => undefined;
+    const sawClose = new Promise<void>((resolve) => (closed = resolve));
+    const application = new Application();
+    application.mount(
+      '/ticks',
+      fromNodeHandler((_req, res) => {
+        res.setHeader('content-type', 'text/plain');
+        const timer = setInterval(() => res.write('tick\n'), 5);
+        res.on('close', () => {
+          clearInterval(timer);
+          closed();
+        });
+      }),
+    );
+    server = await served(application);
+    const controller = new AbortController();
+    const response = await fetch(`${server.url}/ticks/`, { signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('tick');
+    controller.abort();
+    await within(sawClose, 3000, 'the handler to see res close');
+  });
+
   it('a bare (req, res) listener mounted answers too', async () => {
     const application = new Application();
     application.mount(
