@@ -26,7 +26,8 @@ export {
   type ExceptionHandler,
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
-export { Request, type Client, type ConnectionOverride, type MatchedRoute, type NodeMessage, type RequestApp, type RequestSource } from './requests';
+export { Request, type Client, type ConnectionOverride, type MatchedRoute, type RequestApp, type RequestSource } from './requests';
+export type { NodeMessage } from './request-source';
 export type { FinishListener, ResponseFinished } from './finish';
 export {
   HTMLResponse,

@@ -20,7 +20,7 @@ import {
 import { RequestLogger, type LogBackend } from './request-log';
 
 export { decodePath } from './request-target';
-export type { Client, ConnectionOverride, MatchedRoute, NodeMessage, RequestApp, RequestSource } from './request-source';
+export type { Client, ConnectionOverride, MatchedRoute, RequestApp, RequestSource } from './request-source';
 
 const DEFAULT_MAX_BODY_SIZE = 1024 * 1024;
 const decoder = new TextDecoder();
@@ -358,14 +358,12 @@ export class Request<State extends object = Record<string, unknown>, Params exte
    */
   depends<R>(fn: (request: this) => R, options: DependsOptions = {}): Promise<DependencyValue<R>> {
     const scope = options.scope ?? 'request';
-    const exits = (): ExitStack => (scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack()));
+    const exits = (): ExitStack =>
+      scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
     return (this.dependencies ??= new RequestDependencies()).resolve(fn, this, scope, exits, Request.prototype.depends) as Promise<DependencyValue<R>>;
   }
 
-  /** @internal The Node `req`/`res` behind this request (Node adapter only), for Connect middleware. */
-  nodeMessage(): ReturnType<NonNullable<RequestSource['node']>> | undefined {
-    return this.source.node?.();
-  }
+
 
   private abortController(): AbortController {
     if (this.controller === undefined) {

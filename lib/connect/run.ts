@@ -1,6 +1,7 @@
 // One call of a Connect function, `fn(req, res, next)`, as a step of a stackware request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NodeMessage, Request } from '../requests';
+import type { Request } from '../requests';
+import type { NodeMessage } from '../request-source';
 import type { Response } from '../responses';
 import { BodyTap } from './body-replay';
 import { ResponseCapture, type AnswerOwner } from './capture';
@@ -32,7 +33,9 @@ type WithTap = IncomingMessage & { [TAP]?: BodyTap };
 
 /** The request's Node objects, or the error the Fetch adapter answers with (it has none). */
 export function nodeMessageOf(request: Request, who: string): NodeMessage {
-  const node = request.nodeMessage();
+  // A request keeps its source to itself; the Node objects behind it are reached here only, for
+  // Connect code (TypeScript lets an element access read a private field, on purpose).
+  const node = request['source'].node?.();
   if (node === undefined) {
     throw new TypeError(
       `${who} needs the Node adapter (app.listen(), app.callback(), stackware serve): Connect middleware run on Node's IncomingMessage and ServerResponse, which app.fetch() does not have`,
