@@ -27,6 +27,7 @@ export {
   type ExceptionHandlerKey,
 } from './middleware/exceptions';
 export { Request, type Client, type ConnectionOverride, type MatchedRoute, type RequestApp, type RequestSource } from './requests';
+export type { NodeMessage } from './request-source';
 export type { FinishListener, ResponseFinished } from './finish';
 export {
   HTMLResponse,
@@ -137,3 +138,17 @@ export { bodyless, discardBody, sendsNoBody } from './responses';
 export { PrometheusMiddleware, metricsEndpoint, methodLabel, type MetricsRegistry, type PrometheusOptions } from './middleware/prometheus';
 export { OpenTelemetryMiddleware, type OpenTelemetryOptions } from './middleware/opentelemetry';
 export { RequestLogger, pinoBackend, type LogBackend, type LoggedRequest, type PinoLike, type RequestLogFields } from './request-log';
+export {
+  ConnectMiddleware,
+  NodeHandlerApp,
+  connectError,
+  connectMiddleware,
+  connectRequest,
+  fromNodeHandler,
+  type ConnectHandler,
+  type ConnectLayerOptions,
+  type ConnectMiddlewareClass,
+  type ConnectMiddlewareOptions,
+  type ConnectNext,
+  type ConnectRequestFields,
+} from './connect';

@@ -1,5 +1,6 @@
 // What a Request is made of and reads: the adapter's side (RequestSource), the application's side
 // (RequestApp), what a middleware may correct (ConnectionOverride), and the route that answered.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Headers } from './headers';
 import { isValidHost } from './host';
 import type { HTTPApp } from './middleware/base';
@@ -63,6 +64,16 @@ export interface RequestSource {
   onDisconnect(listener: () => void): void;
   /** True once the client went away before the response was complete. */
   disconnected?(): boolean;
+  /** The Node objects of the request, for Connect middleware (lib/connect/); only the Node adapter has them. */
+  node?(): NodeMessage;
+}
+
+/** A request's `IncomingMessage` and `ServerResponse`, as the Node adapter holds them. */
+export interface NodeMessage {
+  /** The request, as `node:http` gave it. */
+  readonly req: IncomingMessage;
+  /** The response, as `node:http` gave it. */
+  readonly res: ServerResponse;
 }
 
 /** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */

@@ -52,3 +52,20 @@ describe('optional peer dependencies', () => {
     expect(JSON.parse(result.stdout.trim())).toEqual({ before: false, constructed: false, after: true, status: 200 });
   });
 });
+
+describe('the Express/Connect integration', () => {
+  it('connectMiddleware and fromNodeHandler load no Connect or Express package of their own', () => {
+    const script = `
+      const stackware = require('./lib/index.ts');
+      const app = new stackware.Application();
+      app.addMiddleware(stackware.connectMiddleware((req, res, next) => next()));
+      app.mount('/legacy', stackware.fromNodeHandler((req, res) => res.end('legacy')));
+      const names = ['express', 'connect', 'body-parser', 'multer', 'express-session', 'passport', 'helmet', 'morgan', 'cors', 'compression'];
+      const loaded = names.filter((name) => Object.keys(require.cache).some((file) => file.includes('/node_modules/' + name + '/')));
+      console.log(JSON.stringify(loaded));
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual([]);
+  });
+});

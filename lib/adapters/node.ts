@@ -7,6 +7,7 @@ import { callApp, describeValue } from '../middleware/base';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
+import type { NodeMessage } from '../request-source';
 import { Response, discardBody, sendsNoBody, type BodyChunk } from '../responses';
 import { hasWorkAfterResponse, runAfterResponse } from '../lifecycle';
 import type { InFlight } from '../server';
@@ -60,6 +61,10 @@ class NodeRequestSource implements RequestSource {
 
   disconnected(): boolean {
     return this.res.destroyed && !this.res.writableFinished;
+  }
+
+  node(): NodeMessage {
+    return { req: this.req, res: this.res };
   }
 
   onDisconnect(listener: () => void): void {
