@@ -55,7 +55,7 @@ interface Reply {
 interface Case {
   name: string;
   label: string;
-  method: 'GET' | 'OPTIONS';
+  method: 'GET' | 'OPTIONS' | 'DELETE';
   path: string;
   /** Whether requests carry the session cookie (fetched from `/login` first). */
   cookie: boolean;
@@ -120,6 +120,24 @@ export const CASES: readonly Case[] = [
     cookie: true,
     peers: { stackware: 'CORS, RequestId, Session, GZip', fastify: FASTIFY_STACK, hono: HONO_STACK },
     check: (r) => [...checkItems(r, 'alice'), ...checkGzip(r), ...checkCors(r), ...checkRequestId(r)],
+  },
+  {
+    name: 'notfound',
+    label: 'no route: 404 (`GET /nope`, no middleware)',
+    method: 'GET',
+    path: '/nope',
+    cookie: false,
+    peers: { stackware: 'JSON `{"detail":"Not Found"}`', fastify: 'its JSON 404', hono: 'its text 404' },
+    check: (r) => (r.status === 404 ? [] : [`status ${r.status}`]),
+  },
+  {
+    name: 'notallowed',
+    label: 'wrong method: 405 (`DELETE /items/42`; Hono: 404, it has no 405)',
+    method: 'DELETE',
+    path: '/items/42',
+    cookie: false,
+    peers: { stackware: 'JSON 405 with `allow`', fastify: 'its JSON 404 (Fastify answers 404 for an unrouted method)', hono: 'its text 404' },
+    check: (r) => (r.status === 404 || r.status === 405 ? [] : [`status ${r.status}`]),
   },
   {
     name: 'cors',

@@ -20,6 +20,8 @@ export const ITEMS = Array.from({ length: 18 }, (_, i) => ({
 /** The middleware a case uses (see CASES in bench/stack-bench.ts). */
 const USES = {
   bare: [],
+  notfound: [],
+  notallowed: [],
   stack: ['cors', 'requestid', 'session', 'gzip'],
   cors: ['cors'],
   preflight: ['cors'],
