@@ -16,7 +16,9 @@
 // BENCH_STACK_ROUNDS (7), BENCH_STACK_SECONDS (1), BENCH_STACK_CASES (all; comma-separated),
 // BENCH_STACK_CONTESTANTS (stackware,fastify,hono), BENCH_STACK_BASE (a directory holding another
 // build's index.js: adds the contestant `base`, that build, for before/after ratios in one run),
-// BENCH_STACK_WRITE (1: write the section `middleware-stack` of RESULTS.md).
+// BENCH_STACK_BASE_CASES (the cases `base` runs in; all by default), BENCH_STACK_BASE_LABEL (what
+// `base` is, for the table), BENCH_STACK_WRITE (1: write the section BENCH_STACK_SECTION,
+// `middleware-stack` by default, of RESULTS.md).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -45,6 +47,9 @@ const ROUNDS = Number(process.env.BENCH_STACK_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_STACK_SECONDS ?? 1);
 const CONNECTIONS = 50;
 const MAX_INTERFERENCE = 0.25;
+/** What the `base` contestant is (BENCH_STACK_BASE_LABEL), e.g. the build before a change. */
+const BASE_LABEL = process.env.BENCH_STACK_BASE_LABEL ?? 'the build in BENCH_STACK_BASE';
+const SECTION = process.env.BENCH_STACK_SECTION ?? 'middleware-stack';
 
 interface Reply {
   status: number;
@@ -365,7 +370,13 @@ async function main(): Promise<void> {
   const calibrationBefore = await calibrate();
   const cells: Cell[] = [];
   try {
-    for (const benchCase of cases) for (const contestant of contestants) cells.push(await startCell(benchCase, contestant));
+    const baseCases = process.env.BENCH_STACK_BASE_CASES?.split(',');
+    for (const benchCase of cases) {
+      for (const contestant of contestants) {
+        if (contestant === 'base' && baseCases !== undefined && !baseCases.includes(benchCase.name)) continue;
+        cells.push(await startCell(benchCase, contestant));
+      }
+    }
     const live = cells.filter((c) => c.server !== null);
     for (const cell of live) {
       const [file, args] = wrkArgs(cell, 1);
@@ -387,24 +398,29 @@ async function main(): Promise<void> {
   const find = (benchCase: Case, contestant: string): Cell | undefined => cells.find((c) => c.benchCase === benchCase && c.contestant === contestant && c.samples.length > 0);
   const lines: string[] = [];
   const others = contestants.filter((c) => c !== 'stackware');
+  const lean = contestants.includes('base') && contestants.includes('fastify');
   lines.push(
-    `| case | ${contestants.map((c) => `${c} µs/req`).join(' | ')} | ${others.map((c) => `stackware / ${c}`).join(' | ')} | non-2xx/3xx, errors | contestants |`,
-    `| --- | ${contestants.map(() => '---:').join(' | ')} | ${others.map(() => '---:').join(' | ')} | ---: | --- |`,
+    `| case | ${contestants.map((c) => `${c} µs/req`).join(' | ')} | ${others.map((c) => `stackware / ${c}`).join(' | ')}${lean ? ' | base / fastify' : ''} | non-2xx/3xx, errors | contestants |`,
+    `| --- | ${contestants.map(() => '---:').join(' | ')} | ${others.map(() => '---:').join(' | ')}${lean ? ' | ---:' : ''} | ---: | --- |`,
   );
   for (const benchCase of cases) {
     const row = contestants.map((c) => summary(find(benchCase, c)?.samples.map((s) => s.cpu) ?? [], fmt));
     const rel = others.map((c) => summary(ratios(find(benchCase, 'stackware'), find(benchCase, c)), fmtRatio));
     const bad = cells.filter((c) => c.benchCase === benchCase).reduce((n, c) => n + c.samples.reduce((m, s) => m + s.non2xx + s.errors, 0), 0);
     const invalid = cells.filter((c) => c.benchCase === benchCase && c.problems.length > 0).map((c) => `${c.contestant} INVALID: ${c.problems.join('; ')}`);
-    const who = contestants.map((c) => `${c}: ${benchCase.peers[c === 'base' ? 'stackware' : c]}`).join('; ');
+    const who = contestants.map((c) => `${c}: ${c === 'base' ? BASE_LABEL : benchCase.peers[c]}`).join('; ');
+    if (lean) rel.push(find(benchCase, 'base') === undefined ? '' : summary(ratios(find(benchCase, 'base'), find(benchCase, 'fastify')), fmtRatio));
     lines.push(`| ${benchCase.label} | ${row.join(' | ')} | ${rel.join(' | ')} | ${bad} | ${[who, ...invalid].join('; ')} |`);
   }
   const noisy = cells.reduce((n, c) => n + c.samples.filter((s) => s.interference > MAX_INTERFERENCE).length, 0);
   const total = cells.reduce((n, c) => n + c.samples.length, 0);
+  const settings = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_STACK_') && name !== 'BENCH_STACK_WRITE')
+    .map(([name, value]) => `${name}=${/^[\w./,-]+$/.test(value ?? '') ? value : `'${value}'`}`);
   const markdown = [
     '## Built-in middleware against Fastify and Hono (issue 22)',
     '',
-    `Written by \`npx tsc -p tsconfig.build.json && npx tsx bench/stack-bench.ts\` (bench/stack-bench.ts) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(1)} minutes. ` +
+    `Written by \`npx tsc -p tsconfig.build.json && ${[...settings, ''].join(' ')}npx tsx bench/stack-bench.ts\` (bench/stack-bench.ts) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(1)} minutes. ` +
       `Machine: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ${machine.kernel}; load average at start ${machine.loadAverage}; ` +
       `calibration loop ${calibrationBefore} ms before, ${calibrationAfter} ms after (25–33 ms on a quiet machine). ` +
       `**The machine was shared and loaded** (other engineers' test runs on both cores): ${noisy} of ${total} runs had other processes using more than ${MAX_INTERFERENCE} cores; compare the ratios (taken within a round, between runs seconds apart), not microseconds across runs.`,
@@ -417,7 +433,7 @@ async function main(): Promise<void> {
     ...lines,
   ].join('\n');
   console.log(markdown);
-  if (process.env.BENCH_STACK_WRITE === '1') writeSection(join(BENCH_DIR, 'RESULTS.md'), 'middleware-stack', markdown);
+  if (process.env.BENCH_STACK_WRITE === '1') writeSection(join(BENCH_DIR, 'RESULTS.md'), SECTION, markdown);
 }
 
 await main();

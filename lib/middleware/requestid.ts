@@ -66,7 +66,7 @@ export class RequestIdMiddleware extends BaseHTTPMiddleware<RequestIdOptions | u
     const incoming = request.headers.getAll(this.headerName)[0];
     const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : this.generator();
     request.state.requestId = id;
-    const response = await storage.run(id, () => callNext(request));
+    const response = await storage.run(id, callNext, request);
     response.headers.set(this.headerName, id);
     return response;
   }
