@@ -416,7 +416,7 @@ async function main(): Promise<void> {
   const total = cells.reduce((n, c) => n + c.samples.length, 0);
   const settings = Object.entries(process.env)
     .filter(([name]) => name.startsWith('BENCH_STACK_') && name !== 'BENCH_STACK_WRITE')
-    .map(([name, value]) => `${name}=${/^[\w./,-]+$/.test(value ?? '') ? value : `'${value}'`}`);
+    .map(([name, value]) => `${name}=${/^[\w./,-]+$/.test(value ?? '') ? value : `'${(value ?? '').replace(/'/g, "'\\''")}'`}`);
   const markdown = [
     '## Built-in middleware against Fastify and Hono (issue 22)',
     '',
