@@ -9,13 +9,14 @@
 //   AB_A=/tmp/dist-base AB_B=/tmp/dist-branch node bench/ab-dispatch.mjs
 //
 // AB_ROUNDS (21) rounds, AB_K (40000) dispatches per sample, AB_CASES=10,background (parts of case
-// names) to run only some cases. Run it A/A too (AB_B=AB_A): the spread of that run is the noise.
+// names) to run only some cases; AB_SUITE=middleware for the built-in middleware (bench/ab-middleware-cases.mjs). Run it A/A too (AB_B=AB_A): the spread of that run is the noise.
 // AB_A and AB_B are directories holding a CommonJS build (`tsc -p tsconfig.build.json --outDir ...`)
 // whose dependencies resolve from there (a node_modules link next to it).
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { middlewareCases } from './ab-middleware-cases.mjs';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 21);
 // Samples of 40 ms and more: the kernel accounts CPU time in ticks (4 ms here), so short samples scatter.
@@ -69,7 +70,8 @@ function cases(sw) {
 
 /** The child: loads one build and answers each case name with the CPU ns per dispatch of K dispatches. */
 async function worker(dir) {
-  const all = cases(createRequire(import.meta.url)(resolve(dir, 'index.js')));
+  // AB_SUITE=middleware: the built-in middleware cases of the stack benchmark instead.
+  const all = (process.env.AB_SUITE === 'middleware' ? middlewareCases : cases)(createRequire(import.meta.url)(resolve(dir, 'index.js')));
   process.send({ ready: Object.keys(all) });
   process.on('message', async (name) => {
     const run = all[name];

@@ -62,11 +62,23 @@ function decode(value: string): string {
 export function parseCookies(header: string | null): Record<string, string> {
   const cookies: Record<string, string> = Object.create(null);
   if (!header) return cookies;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    const name = (eq === -1 ? '' : part.slice(0, eq)).trim();
-    let value = (eq === -1 ? part : part.slice(eq + 1)).trim();
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  // indexOf over the header rather than split/slice per pair: it runs on every request that reads
+  // a cookie. `eq` is the next `=` at or after `start` (Infinity: none left), searched only once it
+  // falls behind, so a long header is scanned once.
+  const length = header.length;
+  let eq = -1;
+  for (let start = 0; start <= length; ) {
+    let end = header.indexOf(';', start);
+    if (end === -1) end = length;
+    if (eq < start) {
+      eq = header.indexOf('=', start);
+      if (eq === -1) eq = Infinity;
+    }
+    const hasEq = eq < end;
+    const name = hasEq ? header.slice(start, eq).trim() : '';
+    let value = (hasEq ? header.slice(eq + 1, end) : header.slice(start, end)).trim();
+    start = end + 1;
+    if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1);
     if (name === '' && value === '') continue;
     if (!(name in cookies)) cookies[name] = decode(value);
   }

@@ -62,6 +62,21 @@ function checkValueSlow(name: string, value: string): string {
 }
 
 /**
+ * Whether the comma-separated `list` has `*` or `token` (lower-cased) among its items, compared
+ * case-insensitively. One pass with indexOf: three middleware add to `vary` on a typical request.
+ */
+function listsToken(list: string, token: string): boolean {
+  for (let start = 0; start <= list.length; ) {
+    let end = list.indexOf(',', start);
+    if (end === -1) end = list.length;
+    const item = list.slice(start, end).trim();
+    if (item === '*' || (item.length === token.length && item.toLowerCase() === token)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/**
  * Case-insensitive, multi-value HTTP headers, mutated in place.
  *
  * Names are stored lower-cased (as in Starlette and HTTP/2). Values containing CR, LF, NUL or
@@ -166,8 +181,7 @@ export class Headers implements Iterable<[string, string]> {
   addVary(token: string): void {
     const existing = this.get('vary');
     if (existing === null) return this.set('vary', token);
-    const listed = existing.split(',').map((t) => t.trim().toLowerCase());
-    if (listed.includes('*') || listed.includes(token.toLowerCase())) return;
+    if (listsToken(existing, token.toLowerCase())) return;
     this.set('vary', `${existing}, ${token}`);
   }
 

@@ -1,6 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** A SHA-1 digest (20 bytes) in base64url without padding. */
+const SIGNATURE_LENGTH = 27;
+/** The characters that can end it: the 2 bits past the digest are zero in the canonical spelling. */
+const CANONICAL_LAST = 'AEIMQUYcgkosw048';
 
 /**
  * itsdangerous's `TimestampSigner` with its defaults (HMAC-SHA1, the `django-concat` key
@@ -26,7 +30,7 @@ export class TimestampSigner {
   /** Signs `value` (which must not need escaping in a cookie) with the current time. */
   sign(value: string): string {
     const timestamped = `${value}.${encodeTimestamp(this.now())}`;
-    return `${timestamped}.${this.signature(timestamped).toString('base64url')}`;
+    return `${timestamped}.${createHmac('sha1', this.key).update(timestamped).digest('base64url')}`;
   }
 
   /**
@@ -40,10 +44,12 @@ export class TimestampSigner {
     if (sep === -1) return null;
     const timestamped = signed.slice(0, sep);
     const signature = signed.slice(sep + 1);
-    // Compared as canonical base64url text, so no other spelling of the same bytes is accepted.
-    const expected = Buffer.from(this.signature(timestamped).toString('base64url'));
-    const given = Buffer.from(signature);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    // Only the canonical spelling of a SHA-1 signature is accepted (27 base64url characters, the
+    // last one carrying no stray bits): then its bytes are compared, without re-encoding ours.
+    if (signature.length !== SIGNATURE_LENGTH || !BASE64URL.test(signature) || !CANONICAL_LAST.includes(signature[SIGNATURE_LENGTH - 1])) {
+      return null;
+    }
+    if (!timingSafeEqual(Buffer.from(signature, 'base64url'), this.signature(timestamped))) return null;
     const tsSep = timestamped.lastIndexOf('.');
     if (tsSep === -1) return null;
     const timestamp = decodeTimestamp(timestamped.slice(tsSep + 1));

@@ -72,6 +72,24 @@ describe('Application', () => {
     await request(app.callback()).get('/missing').expect(404).expect('no /missing');
   });
 
+  it("answers the router's 404 and 405 with a registered handler, sync or async, and a handler's throw becomes the 500", async () => {
+    const logger = recordingLogger();
+    const app = new Application({ logger });
+    app.get('/items', () => ({ ok: true }));
+    app.exceptionHandler(405, async (req: Request, error: Error) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return new PlainTextResponse(`${req.method} not allowed (${(error as HTTPException).headers ? 'with allow' : 'no allow'})`, { statusCode: 405 });
+    });
+    app.exceptionHandler(404, (req: Request) => {
+      if (req.url.pathname === '/broken') throw new Error('404 handler broke');
+      return new PlainTextResponse('custom 404', { statusCode: 404 });
+    });
+    await request(app.callback()).delete('/items').expect(405).expect('DELETE not allowed (with allow)');
+    await request(app.callback()).get('/nope').expect(404).expect('custom 404');
+    await request(app.callback()).get('/broken').expect(500).expect('Internal Server Error');
+    expect(logger.errors.map((e) => (e.error as Error).message)).toEqual(['404 handler broke']);
+  });
+
   it('uses a handler registered for an Error class, the most specific along the prototype chain', async () => {
     const app = new Application();
     app.exceptionHandler(TeapotError, (_req, error) => new JSONResponse({ teapot: error.message }, { statusCode: 418 }));

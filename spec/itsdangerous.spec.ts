@@ -16,6 +16,17 @@ describe('itsdangerous', () => {
       expect(new TimestampSigner('other', () => VECTOR_TIME).unsign('eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_g')).toBeNull();
     });
 
+    it('accepts only the canonical spelling of the signature: not other last characters with the same bytes, padding or stray characters', () => {
+      const signer = new TimestampSigner(SECRET, () => VECTOR_TIME);
+      const signed = 'eyJhIjogMX0=.awJDjA.R3AehPwF3JliIdbrp4ozTWxk8_g';
+      expect(signer.unsign(signed)).toBe('eyJhIjogMX0=');
+      // 'g' carries 4 bits of the digest and 2 zero bits: 'h', 'i' and 'j' decode to the same bytes.
+      for (const last of ['h', 'i', 'j']) expect(signer.unsign(`${signed.slice(0, -1)}${last}`)).toBeNull();
+      expect(signer.unsign(`${signed}=`)).toBeNull();
+      expect(signer.unsign(`${signed.slice(0, -2)}+g`)).toBeNull();
+      expect(signer.unsign(`${signed.slice(0, -1)}`)).toBeNull();
+    });
+
     it('encodes the time 0 as an empty timestamp, as itsdangerous', () => {
       const signed = new TimestampSigner(SECRET, () => 0).sign('v');
       expect(signed).toMatch(/^v\.\.[A-Za-z0-9_-]{27}$/);

@@ -1,7 +1,7 @@
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { JSONResponse, Response } from '../responses';
-import { callApp, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
 
 /**
  * Turns an error into a response. Registered for a status code it receives the `HTTPException`
@@ -86,16 +86,39 @@ export function httpExceptionResponse(request: Request, error: HTTPException): R
  * responses here, before any user middleware sees them. Other errors pass on outwards.
  */
 export class ExceptionMiddleware implements HTTPApp {
+  /** The inner app's `handleOrError` (a Router's), which returns its 404/405 instead of rejecting. */
+  private readonly direct: ((request: Request) => Promise<Response> | HTTPException) | undefined;
+
   constructor(
     private readonly app: HTTPApp,
     private readonly handlers: ExceptionHandlers,
-  ) {}
+  ) {
+    const inner = app as HTTPApp & { handleOrError?: (request: Request) => Promise<Response> | HTTPException };
+    this.direct = typeof inner.handleOrError === 'function' ? inner.handleOrError.bind(inner) : undefined;
+  }
 
   handle(request: Request): Promise<Response> {
-    return callApp(this.app, request).catch((error: unknown) => {
+    let result: Promise<Response> | HTTPException;
+    try {
+      result = this.direct === undefined ? this.app.handle(request) : this.direct(request);
+    } catch (error) {
+      return this.answer(request, error);
+    }
+    if (result instanceof HTTPException) return this.answer(request, result);
+    return result.catch((error: unknown) => {
       const handler = this.handlers.lookup(error);
       if (handler === undefined) throw error;
       return handler(request, error as Error);
     });
+  }
+
+  /** The registered handler's answer to `error`, as a promise (rejected when no handler takes it). */
+  private answer(request: Request, error: unknown): Promise<Response> {
+    try {
+      const handler = this.handlers.lookup(error);
+      return handler === undefined ? Promise.reject(error) : Promise.resolve(handler(request, error as Error));
+    } catch (handlerError) {
+      return Promise.reject(handlerError);
+    }
   }
 }

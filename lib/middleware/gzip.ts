@@ -167,6 +167,11 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
   private readonly minimumSize: number;
   private readonly compressLevel: number;
   private readonly brotli: boolean;
+  private readonly gzipOptions: ZlibOptions;
+  // The last Accept-Encoding header seen and what it negotiated: clients send the same few
+  // spellings over and over, and negotiation is a pure function of the header.
+  private lastAccept: string | null = null;
+  private lastEncoding: Encoding | null = null;
 
   constructor(app: HTTPApp, options?: GZipOptions) {
     super(app, options);
@@ -176,10 +181,20 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     if (!Number.isInteger(this.compressLevel) || this.compressLevel < 0 || this.compressLevel > 9) {
       throw new RangeError(`compressLevel must be an integer from 0 to 9, got ${this.compressLevel}`);
     }
+    this.gzipOptions = { level: this.compressLevel };
+  }
+
+  private negotiate(accept: string | null): Encoding | null {
+    if (accept === null) return null;
+    if (accept !== this.lastAccept) {
+      this.lastEncoding = negotiate(accept, this.brotli);
+      this.lastAccept = accept;
+    }
+    return this.lastEncoding;
   }
 
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
-    const encoding = negotiate(request.headers.get('accept-encoding'), this.brotli);
+    const encoding = this.negotiate(request.headers.get('accept-encoding'));
     const response = await callNext(request);
     const headers = response.headers;
     // A 304 stands for the 200 this middleware may have compressed: the same Vary, the same weak tag.
@@ -215,8 +230,7 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
   private compress(body: Uint8Array, encoding: Encoding): Buffer | Promise<Buffer> {
     const async = body.byteLength >= ASYNC_COMPRESSION_SIZE;
     if (encoding === 'gzip') {
-      const options: ZlibOptions = { level: this.compressLevel };
-      return async ? gzipAsync(body, options) : gzipSync(body, options);
+      return async ? gzipAsync(body, this.gzipOptions) : gzipSync(body, this.gzipOptions);
     }
     const options: BrotliOptions = {
       params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength },

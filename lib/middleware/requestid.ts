@@ -13,6 +13,14 @@ export interface RequestIdOptions {
    * What it returns must be a valid header value.
    */
   generator?: () => string;
+  /**
+   * Whether the request runs in an `AsyncLocalStorage` context holding the id, so that
+   * {@link requestId} returns it. Default `true`. With `false`, `requestId()` returns undefined and
+   * the id is in `request.state.requestId` and the response header only; the application then
+   * does not pay for the context, which Node 20 keeps with async hooks: once any context has been
+   * opened, every promise, tick and socket write of every request runs a hook (see bench/RESULTS.md).
+   */
+  asyncContext?: boolean;
 }
 
 /** An incoming id is used only when it is 1 to 200 of these characters; anything else is replaced. */
@@ -53,6 +61,7 @@ export class RequestIdMiddleware extends BaseHTTPMiddleware<RequestIdOptions | u
   /** The header name, lower-cased. */
   readonly headerName: string;
   private readonly generator: () => string;
+  private readonly asyncContext: boolean;
 
   constructor(app: HTTPApp, options?: RequestIdOptions) {
     super(app, options);
@@ -60,13 +69,14 @@ export class RequestIdMiddleware extends BaseHTTPMiddleware<RequestIdOptions | u
     if (!HEADER_NAME.test(headerName)) throw new TypeError(`Invalid headerName: ${JSON.stringify(headerName)}`);
     this.headerName = headerName.toLowerCase();
     this.generator = options?.generator ?? randomUUID;
+    this.asyncContext = options?.asyncContext ?? true;
   }
 
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
     const incoming = request.headers.getAll(this.headerName)[0];
     const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : this.generator();
     request.state.requestId = id;
-    const response = await storage.run(id, () => callNext(request));
+    const response = await (this.asyncContext ? storage.run(id, callNext, request) : callNext(request));
     response.headers.set(this.headerName, id);
     return response;
   }

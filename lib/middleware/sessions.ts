@@ -127,7 +127,9 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
       if (session !== undefined) return session;
       loaded = this.load(cookie, receivedAt);
       data = loaded ?? {};
-      snapshot = pythonJSONDumps(data); // to notice changes made inside nested values
+      // To notice changes made inside nested values. JSON.stringify (native) rather than the Python
+      // spelling: both encode the same value model, so they are equal exactly when these are.
+      snapshot = JSON.stringify(data);
       session = new Proxy(data, {
         set(target, key, value: unknown) {
           if (typeof key === 'string') modified = true;
@@ -155,8 +157,8 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
 
     if (session === undefined) return response;
     response.headers.addVary('Cookie');
+    if (!modified && JSON.stringify(data) === snapshot) return response;
     const payload = pythonJSONDumps(data);
-    if (!modified && payload === snapshot) return response;
     if (payload !== '{}') {
       const signed = this.signer.sign(Buffer.from(payload).toString('base64'));
       const maxAge = this.maxAge ? `Max-Age=${this.maxAge}; ` : '';

@@ -51,16 +51,21 @@ export class TimeoutMiddleware extends BaseHTTPMiddleware<TimeoutOptions> {
 
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
     const result = callNext(request);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), this.timeoutMs);
+    // One promise settled by whichever comes first (cheaper than Promise.race over a second one);
+    // the timer is cleared as soon as the endpoint settles.
+    const winner = await new Promise<Response | typeof TIMED_OUT>((resolve, reject) => {
+      const timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
+      result.then(
+        (response) => {
+          clearTimeout(timer);
+          resolve(response);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    let winner: Response | typeof TIMED_OUT;
-    try {
-      winner = await Promise.race([result, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
     if (winner !== TIMED_OUT) return winner;
 
     // From here on, the endpoint's result is unwanted: observed (no unhandled rejection), dropped.

@@ -100,6 +100,16 @@ export class Router implements HTTPApp {
    * `request.routeTemplate` name the route; on a 405, a redirect or a 404 both are undefined.
    */
   handle(request: Request): Promise<Response> {
+    const outcome = this.handleOrError(request);
+    return outcome instanceof HTTPException ? Promise.reject(outcome) : outcome;
+  }
+
+  /**
+   * @internal {@link Router.handle} with its 404 or 405 returned instead of rejected: the
+   * exception layer right outside answers it without a rejected promise, whose unhandled-rejection
+   * bookkeeping (made before a handler is attached, undone after) was most of a 404's cost.
+   */
+  handleOrError(request: Request): Promise<Response> | HTTPException {
     const routePath = routePathOf(request);
     const method = request.method;
     const routes = this.routes;
@@ -124,7 +134,7 @@ export class Router implements HTTPApp {
     request.route = undefined;
     request.routeTemplate = undefined;
     if (partial) {
-      return Promise.reject(routingError(405, 'Method Not Allowed', { allow: [...(allowed ?? [])].join(', ') }));
+      return routingError(405, 'Method Not Allowed', { allow: [...(allowed ?? [])].join(', ') });
     }
     if (this.redirectSlashes && routePath !== '/' && method !== 'CONNECT') {
       const toggled = routePath.endsWith('/') ? withoutTrailingSlashes(routePath) : `${routePath}/`;
@@ -134,7 +144,7 @@ export class Router implements HTTPApp {
         return Promise.resolve(new RedirectResponse(url));
       }
     }
-    return Promise.reject(routingError(404));
+    return routingError(404);
   }
 
   /**

@@ -87,6 +87,15 @@ describe('RequestIdMiddleware', () => {
     expect(n).toBe(2);
   });
 
+  it('with asyncContext: false, still sets the id on request.state and the response, but requestId() returns undefined', async () => {
+    const res = await request(echoApp({ asyncContext: false }).callback()).get('/').set('x-request-id', 'abc-123').expect(200);
+    expect(res.headers['x-request-id']).toBe('abc-123');
+    expect(res.body).toEqual({ state: 'abc-123' });
+    const fresh = await request(echoApp({ asyncContext: false }).callback()).get('/').expect(200);
+    expect(fresh.headers['x-request-id']).toMatch(UUID);
+    expect(fresh.body).toEqual({ state: fresh.headers['x-request-id'] });
+  });
+
   it('refuses an invalid headerName when the stack is built', () => {
     const app = new Application();
     app.addMiddleware(RequestIdMiddleware, { headerName: 'x request id' });
