@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { parseCommand, UsageError } from '../../lib/cli/args';
+import { parseCommand, UsageError, type ServeCommand } from '../../lib/cli/args';
+import type { ReloadSettings } from '../../lib/cli/reload';
 import { describeApp, formatOptions } from '../../lib/cli/describe';
 import { parseTarget } from '../../lib/cli/load';
 import { app } from '../fixtures/stack-app';
@@ -111,13 +112,13 @@ describe('the command line', () => {
     expect(parseCommand(['serve', 'x.js'], {})).not.toHaveProperty('reload');
     const plain = parseCommand(['serve', 'x.js', '--reload'], {});
     expect(plain).toMatchObject({ reload: { dirs: [process.cwd()], debounceMs: 250 } });
-    const { reload } = plain as { reload: { includes: string[]; excludes: string[] } };
+    const { reload } = plain as ServeCommand & { reload: ReloadSettings };
     expect(reload.includes).toEqual(expect.arrayContaining(['*.ts', '*.js', '*.mjs', '*.json']));
     expect(reload.excludes).toEqual(expect.arrayContaining(['.*', 'node_modules', 'dist']));
     const custom = parseCommand(
       ['serve', 'x.js', '--reload-dir', 'spec', '--reload-dir', 'lib', '--reload-include', '*.txt', '--reload-include', 'dist', '--reload-exclude', '*.json', '--reload-delay', '0.1'],
       {},
-    ) as { reload: { dirs: string[]; includes: string[]; excludes: string[]; debounceMs: number } };
+    ) as ServeCommand & { reload: ReloadSettings };
     expect(custom.reload.dirs).toEqual([join(process.cwd(), 'lib'), join(process.cwd(), 'spec')]);
     expect(custom.reload.includes).toContain('*.txt');
     expect(custom.reload.includes).not.toContain('*.json');
