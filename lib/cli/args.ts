@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { normalizeRootPath } from '../root-path';
 import type { ReloadSettings } from './reload';
 import { DEFAULT_RELOAD_EXCLUDES, DEFAULT_RELOAD_INCLUDES } from './watch';
 
@@ -25,6 +26,8 @@ export interface ServeCommand {
   readonly keepAliveTimeout: number;
   /** Seconds a response may wait for the client to take a byte; undefined: the application's (60 s by default). */
   readonly sendTimeout?: number;
+  /** The prefix the proxy in front strips (`--root-path`), normalised; undefined: none. */
+  readonly rootPath?: string;
   /** `--reload`: what to watch; undefined: no reloading. */
   readonly reload?: ReloadSettings;
 }
@@ -62,7 +65,7 @@ function unknownOption(error: Error): UsageError | null {
 export const USAGE = `Usage:
   stackware serve <module>[:export] [--host HOST] [--port PORT] [--workers N] [--graceful-timeout S]
                   [--timeout-send S] [--timeout-keep-alive S] [--limit-concurrency N]
-                  [--proxy-headers] [--forwarded-allow-ips LIST]
+                  [--proxy-headers] [--forwarded-allow-ips LIST] [--root-path PATH]
                   [--access-log-format text|json] [--no-access-log] [--log-level LEVEL]
                   [--reload] [--reload-dir DIR]... [--reload-include GLOB]... [--reload-exclude GLOB]...
   stackware routes <module>[:export]
@@ -80,6 +83,8 @@ export const USAGE = `Usage:
   --proxy-headers       trust the client, scheme and host a proxy forwards, from --forwarded-allow-ips
   --forwarded-allow-ips comma-separated addresses/networks of trusted proxies, or '*'
                         (FORWARDED_ALLOW_IPS, else 127.0.0.1); implies --proxy-headers
+  --root-path PATH      the prefix a proxy in front strips (/api): put back in front of the paths
+                        and URLs the app sees and builds; routing matches the path below it
   --access-log-format   text (uvicorn's line, default) or json (one object per line)
   --no-access-log       no access log
   --log-level           critical, error, warning, info (default), debug or trace
@@ -118,6 +123,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'access-log-format': { type: 'string' },
         'no-access-log': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'root-path': { type: 'string' },
         reload: { type: 'boolean' },
         'reload-dir': { type: 'string', multiple: true },
         'reload-include': { type: 'string', multiple: true },
@@ -143,6 +149,12 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (format !== 'text' && format !== 'json') throw new UsageError(`--access-log-format must be text or json, got ${JSON.stringify(format)}`);
   const logLevel = (values['log-level'] ?? 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}`);
+  let rootPath: string;
+  try {
+    rootPath = normalizeRootPath(values['root-path'], '--root-path');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const reload = reloadSettings(values);
   const workers = integer('workers', values.workers ?? '1', 1, 1024);
   if (reload !== undefined && workers > 1) {
@@ -164,6 +176,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     ...(values['limit-concurrency'] === undefined ? {} : { limitConcurrency: integer('limit-concurrency', values['limit-concurrency'], 1, 1_000_000) }),
     keepAliveTimeout: integer('timeout-keep-alive', values['timeout-keep-alive'] ?? '5', 0, 86400),
     ...(values['timeout-send'] === undefined ? {} : { sendTimeout: integer('timeout-send', values['timeout-send'], 0, 86400) }),
+    ...(rootPath === '' ? {} : { rootPath }),
     ...(reload === undefined ? {} : { reload }),
   };
 }

@@ -8,6 +8,7 @@ import type { HTTPApp } from '../middleware/base';
 import { AccessLogMiddleware } from '../middleware/accesslog';
 import { ConcurrencyLimitMiddleware } from '../middleware/concurrency';
 import { ProxyHeadersMiddleware } from '../middleware/proxyheaders';
+import { RootPathMiddleware } from '../root-path';
 import { FORCED_CLOSE_EVENT, InFlight, makeGraceful } from '../server';
 import { LOG_LEVELS, type LogLevel, type ServeCommand } from './args';
 import { LoadError, loadApp, parseTarget } from './load';
@@ -46,7 +47,7 @@ type MiddlewareClass<O> = new (app: HTTPApp, options: O) => HTTPApp;
 
 /**
  * The layers `serve` puts in front of the app, outermost last: the concurrency limit, the access
- * log, then the proxy headers (outermost, so everything inside sees the client's view).
+ * log, the proxy headers (so everything inside sees the client's view), then the root path.
  */
 function serverLayers(command: ServeCommand, out: Output): Array<[MiddlewareClass<never>, object]> {
   const layers: Array<[MiddlewareClass<never>, object]> = [];
@@ -55,6 +56,7 @@ function serverLayers(command: ServeCommand, out: Output): Array<[MiddlewareClas
     layers.push([AccessLogMiddleware, { format: command.accessLog, write: (line: string) => out.info(line) }]);
   }
   if (command.forwardedAllowIps !== undefined) layers.push([ProxyHeadersMiddleware, { trustedHosts: command.forwardedAllowIps }]);
+  if (command.rootPath !== undefined) layers.push([RootPathMiddleware, { rootPath: command.rootPath }]);
   return layers;
 }
 
