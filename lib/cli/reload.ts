@@ -92,7 +92,8 @@ export async function superviseReload(command: ServeCommand, reload: ReloadSetti
 
   cluster.on('exit', (worker, code, signal) => {
     const how = signal ?? `exit code ${code}`;
-    if (worker === starting) {
+    if (worker === starting && stopping) starting = undefined;
+    else if (worker === starting) {
       const still = current === undefined ? 'nothing is served' : `server process [${current.process.pid}] keeps serving the previous code`;
       out.error(`stackware: the new server process [${worker.process.pid}] failed to start (${how}); ${still}. Waiting for the next change.`);
       settled();
