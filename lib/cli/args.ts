@@ -68,6 +68,7 @@ export const USAGE = `Usage:
                   [--proxy-headers] [--forwarded-allow-ips LIST] [--root-path PATH]
                   [--access-log-format text|json] [--no-access-log] [--log-level LEVEL]
                   [--reload] [--reload-dir DIR]... [--reload-include GLOB]... [--reload-exclude GLOB]...
+                  [--reload-delay S]
   stackware routes <module>[:export]
 
   <module>   a .js, .mjs, .cjs or (with tsx installed) .ts file; the export is \`app\` unless named

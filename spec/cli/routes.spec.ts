@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseCommand, UsageError, type ServeCommand } from '../../lib/cli/args';
+import { USAGE, parseCommand, UsageError, type ServeCommand } from '../../lib/cli/args';
 import type { ReloadSettings } from '../../lib/cli/reload';
 import { describeApp, formatOptions } from '../../lib/cli/describe';
 import { parseTarget } from '../../lib/cli/load';
@@ -94,6 +94,13 @@ describe('the command line', () => {
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toBe('Unknown option --relaod. Run stackware --help');
     expect((error as UsageError).showUsage).toBe(false);
+  });
+
+  it('lists --reload, its --reload-* options and --root-path in stackware --help', () => {
+    for (const option of ['--reload ', '--reload-dir DIR', '--reload-include GLOB', '--reload-exclude GLOB', '--reload-delay S', '--root-path PATH']) {
+      expect(USAGE).toContain(option);
+    }
+    expect(USAGE).not.toMatch(/node --watch/);
   });
 
   it('refuses --reload with --workers > 1 in one line (uvicorn ignores workers with a warning)', () => {
