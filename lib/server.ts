@@ -54,7 +54,7 @@ export const FORCED_CLOSE_EVENT = 'stackware:forced-close';
 
 /**
  * Makes `server.close(callback)` graceful: it stops accepting connections at once, closes idle
- * keep-alive connections after {@link IDLE_GRACE_MS} (answering, with `Connection: close`, the
+ * keep-alive connections after 250 ms (answering, with `Connection: close`, the
  * requests that arrive on them meanwhile), lets the requests in flight and their background tasks finish, then runs
  * `afterClose` (the lifespan's shutdown) and the callback. Connections still open after
  * `timeoutSeconds` are closed by force.
