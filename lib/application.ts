@@ -26,6 +26,7 @@ import { APIRouter, Mount, Route, Router, type BaseRoute, type IncludeOptions, t
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
 import { checkPoisoningAction, type PoisoningAction } from './poisoning';
+import { applyRootPath, normalizeRootPath } from './root-path';
 
 /** Options of {@link Application}. */
 export interface ApplicationOptions {
@@ -65,6 +66,12 @@ export interface ApplicationOptions {
    * parameters have no limit.
    */
   maxParamLength?: number;
+  /**
+   * The path prefix a proxy in front strips before forwarding (uvicorn's `--root-path`, FastAPI's
+   * `root_path`): it is put back in front of `request.path`, `request.url`, redirects and
+   * `request.urlFor`, and routing matches the path below it. `stackware serve --root-path` sets it.
+   */
+  rootPath?: string;
   /** Where errors are reported; `console` by default. */
   logger?: ErrorLogger;
   /** Startup and shutdown code: an async generator function, as Starlette's lifespan. */
@@ -147,6 +154,8 @@ export class Application<State extends object = Record<string, unknown>, MountPa
   private stack: HTTPApp | undefined;
   private readonly lifespan: LifespanRunner<Application<object>>;
   private readonly shutdownTimeout: number;
+  /** See {@link ApplicationOptions.rootPath}; normalised (`'/api'`, or `''` for none). */
+  readonly rootPath: string;
   /** What the lifespan's startup yielded; copied into each request's `state`. */
   lifespanState: Record<string, unknown> | undefined;
   private fetchHandler: FetchHandler | undefined;
@@ -165,6 +174,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     this.userMiddleware = [...(options.middleware ?? [])];
     this.lifespan = new LifespanRunner<Application<object>>(options.lifespan, this as unknown as Application<object>);
     this.shutdownTimeout = options.shutdownTimeout ?? 30;
+    this.rootPath = normalizeRootPath(options.rootPath);
   }
 
   /** True once the stack has been built; middleware can no longer be added. */
@@ -273,6 +283,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
 
   /** Runs a request through the whole stack. */
   handle(request: Request): Promise<Response> {
+    if (this.rootPath !== '') applyRootPath(request, this.rootPath);
     request.app = this;
     return (this.stack ??= this.buildStack()).handle(request);
   }

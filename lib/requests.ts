@@ -58,8 +58,10 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   routeTemplate: string | undefined;
   /** @internal The templates of the mounts entered so far, joined. */
   mountTemplate = '';
-  /** The path prefix consumed by mounts on the way in (Starlette's `root_path`). */
+  /** The path prefix consumed by mounts on the way in (Starlette's `root_path`), after the application's own root path. */
   rootPath = '';
+  /** @internal The application's root path (`rootPath` option, `serve --root-path`), prepended to `path` and `url`. */
+  appRootPath = '';
   /** The largest body read, in bytes; set by a route's `maxBodySize`, else the application's. */
   maxBodySize: number | undefined;
   /** The send timeout of this request's response, in seconds; set by a route's `sendTimeout`, else the server's. */
@@ -140,7 +142,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   urlFor(name: string, params: Readonly<Record<string, unknown>> = {}): URL {
     const app = this.rootApp ?? this.app;
     if (app?.urlPathFor === undefined) throw new Error('request.urlFor needs an application with routes (urlPathFor)');
-    return new URL(app.urlPathFor(name, params), this.url.origin);
+    return new URL(encodeURI(this.appRootPath) + app.urlPathFor(name, params), this.url.origin);
   }
 
   /**
@@ -152,7 +154,7 @@ export class Request<State extends object = Record<string, unknown>, Params exte
       const target = this.source.target;
       const q = target.indexOf('?');
       const raw = target.startsWith('/') ? (q === -1 ? target : target.slice(0, q)) : pathAndQuery(this.source.target).split('?')[0];
-      this.cachedPath = decodePath(raw);
+      this.cachedPath = this.appRootPath + decodePath(raw);
     }
     return this.cachedPath;
   }
@@ -394,6 +396,6 @@ export class Request<State extends object = Record<string, unknown>, Params exte
   private buildUrl(): URL {
     const header = this.host;
     const host = header !== null && isValidHost(header) ? header : 'localhost';
-    return new URL(`${this.scheme}://${host}${pathAndQuery(this.source.target)}`);
+    return new URL(`${this.scheme}://${host}${encodeURI(this.appRootPath)}${pathAndQuery(this.source.target)}`);
   }
 }

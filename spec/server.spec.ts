@@ -91,6 +91,40 @@ describe('graceful shutdown', () => {
     }
   });
 
+  it('answers (with Connection: close) a request sent on an idle keep-alive connection just after close() began, instead of resetting it', async () => {
+    const app = new Application();
+    app.get('/', () => 'ok');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const server = await app.listen(0);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect((await getText(url, agent)).connection).toBe('keep-alive');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The agent reuses its idle socket: the close must not have destroyed it under the request.
+      const next = await getText(url, agent);
+      expect(next).toMatchObject({ status: 200, body: '"ok"', connection: 'close' });
+      await within(closed, 2000, 'close() to finish');
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('closes a keep-alive connection that stays idle once close() began, so close() finishes', async () => {
+    const app = new Application();
+    app.get('/', () => 'ok');
+    const agent = new Agent({ keepAlive: true });
+    const server = await app.listen(0);
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await getText(url, agent);
+      const started = Date.now();
+      await within(new Promise<void>((resolve) => server.close(() => resolve())), 2000, 'close() with an idle keep-alive connection');
+      expect(Date.now() - started).toBeLessThan(1500);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('closes connections by force after shutdownTimeout', async () => {
     const app = new Application({ shutdownTimeout: 0.2 });
     const never = new Promise<string>(() => undefined);

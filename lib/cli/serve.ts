@@ -8,9 +8,11 @@ import type { HTTPApp } from '../middleware/base';
 import { AccessLogMiddleware } from '../middleware/accesslog';
 import { ConcurrencyLimitMiddleware } from '../middleware/concurrency';
 import { ProxyHeadersMiddleware } from '../middleware/proxyheaders';
+import { RootPathMiddleware } from '../root-path';
 import { FORCED_CLOSE_EVENT, InFlight, makeGraceful } from '../server';
 import { LOG_LEVELS, type LogLevel, type ServeCommand } from './args';
 import { LoadError, loadApp, parseTarget } from './load';
+import { RELOAD_PORT_ENV, superviseReload } from './reload';
 
 /** Where the command writes its lines (stdout for news, stderr for trouble). */
 export interface Output {
@@ -45,7 +47,7 @@ type MiddlewareClass<O> = new (app: HTTPApp, options: O) => HTTPApp;
 
 /**
  * The layers `serve` puts in front of the app, outermost last: the concurrency limit, the access
- * log, then the proxy headers (outermost, so everything inside sees the client's view).
+ * log, the proxy headers (so everything inside sees the client's view), then the root path.
  */
 function serverLayers(command: ServeCommand, out: Output): Array<[MiddlewareClass<never>, object]> {
   const layers: Array<[MiddlewareClass<never>, object]> = [];
@@ -54,6 +56,7 @@ function serverLayers(command: ServeCommand, out: Output): Array<[MiddlewareClas
     layers.push([AccessLogMiddleware, { format: command.accessLog, write: (line: string) => out.info(line) }]);
   }
   if (command.forwardedAllowIps !== undefined) layers.push([ProxyHeadersMiddleware, { trustedHosts: command.forwardedAllowIps }]);
+  if (command.rootPath !== undefined) layers.push([RootPathMiddleware, { rootPath: command.rootPath }]);
   return layers;
 }
 
@@ -242,9 +245,19 @@ function supervise(command: ServeCommand, out: Output): void {
 
 /**
  * `stackware serve`: one process, or with `workers > 1` a cluster primary and its workers (the
- * same command line re-run by node:cluster, each worker loading the module and sharing the port).
+ * same command line re-run by node:cluster, each worker loading the module and sharing the port),
+ * or with `--reload` a reloader and its one server process at a time.
  */
 export async function runServe(command: ServeCommand, out: Output): Promise<void> {
+  if (command.reload !== undefined) {
+    if (cluster.isPrimary) {
+      if (!existsSync(parseTarget(command.target).file)) throw new LoadError(`No such module: ${parseTarget(command.target).file}`);
+      return superviseReload(command, command.reload, out, serverUrl);
+    }
+    // A reload child: the port the supervisor settled on (for --port 0, the same one every time).
+    await serveHere({ ...command, port: Number(process.env[RELOAD_PORT_ENV] ?? command.port) }, out);
+    return;
+  }
   if (command.workers > 1 && cluster.isPrimary) supervise(command, out);
   else await serveHere(command, out);
 }

@@ -21,7 +21,10 @@ export interface RateLimitOptions {
   key?: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
   /** Requests for which this returns true are neither counted nor limited. */
   skip?: (request: Request) => boolean | Promise<boolean>;
-  /** Where the windows live. Default: a {@link MemoryStore}, per process. */
+  /**
+   * Where the windows live. Default: a {@link MemoryStore}, per process, one per options object: a
+   * limiter given as router middleware is built once per route, and all of them count together.
+   */
   store?: Store;
   /**
    * What to do when the store fails: true lets requests through unlimited, false (the default)
@@ -37,6 +40,15 @@ export interface RateLimitOptions {
 }
 
 const POLICY_NAME = /^[A-Za-z*][A-Za-z0-9_.*:/-]*$/;
+
+/** The default store of each options object, shared by the instances built from it (one per route of a router). */
+const defaultStores = new WeakMap<RateLimitOptions, Store>();
+
+function defaultStore(options: RateLimitOptions): Store {
+  let store = defaultStores.get(options);
+  if (store === undefined) defaultStores.set(options, (store = new MemoryStore()));
+  return store;
+}
 
 /**
  * Limits each client to `limit` requests in any `window` seconds, with a sliding window kept in a
@@ -65,7 +77,7 @@ export class RateLimitMiddleware extends BaseHTTPMiddleware<RateLimitOptions> {
     }
     this.policyName = options.policyName ?? 'default';
     if (!POLICY_NAME.test(this.policyName)) throw new TypeError(`RateLimitMiddleware: invalid policyName ${JSON.stringify(this.policyName)}`);
-    this.store = options.store ?? new MemoryStore();
+    this.store = options.store ?? defaultStore(options);
     this.windowMs = options.window * 1000;
     this.keyPrefix = options.keyPrefix ?? 'ratelimit:';
     this.policyHeader = `"${this.policyName}";q=${options.limit};w=${Math.ceil(options.window)}`;

@@ -1,10 +1,26 @@
 import type { Store, WindowHit } from './store';
 
+/**
+ * A sliding window's hits, oldest first, as a queue read from `head`: the distinct millisecond
+ * timestamps and how many hits each holds. Expired hits leave from the front without moving the
+ * rest (the arrays are compacted once the dead front is half of them), so a hit costs the same
+ * whatever the window holds, and a window holds at most one slot per millisecond.
+ */
+interface Window {
+  times: number[];
+  counts: number[];
+  head: number;
+  total: number;
+}
+
 interface Entry {
   expiresAt: number;
-  hits?: number[];
+  window?: Window;
   fields?: Map<string, string>;
 }
+
+/** Dead slots at the front of a window tolerated before the arrays are compacted. */
+const COMPACT_AFTER = 1024;
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -33,18 +49,36 @@ export class MemoryStore implements Store {
 
   async hit(key: string, limit: number, windowMs: number): Promise<WindowHit> {
     const now = this.clock();
-    const entry = this.live(key, now) ?? { expiresAt: 0, hits: [] };
-    // Hits are kept oldest first, so the expired ones are a prefix: dropping them is amortised O(1).
-    const hits = entry.hits ?? [];
-    let expired = 0;
-    while (expired < hits.length && hits[expired]! <= now - windowMs) expired++;
-    if (expired > 0) hits.splice(0, expired);
-    const allowed = hits.length < limit;
-    if (allowed) hits.push(now);
-    entry.hits = hits;
+    let entry = this.live(key, now);
+    if (entry === undefined) {
+      entry = { expiresAt: 0 };
+      this.entries.set(key, entry);
+    }
+    const window = (entry.window ??= { times: [], counts: [], head: 0, total: 0 });
+    const { times, counts } = window;
+    const cutoff = now - windowMs;
+    let head = window.head;
+    while (head < times.length && times[head]! <= cutoff) window.total -= counts[head++]!;
+    if (head > COMPACT_AFTER && head * 2 > times.length) {
+      times.splice(0, head);
+      counts.splice(0, head);
+      head = 0;
+    } else if (head === times.length && head > 0) {
+      times.length = counts.length = head = 0;
+    }
+    window.head = head;
+    const allowed = window.total < limit;
+    if (allowed) {
+      const last = times.length - 1;
+      if (last >= head && times[last] === now) counts[last]! += 1;
+      else {
+        times.push(now);
+        counts.push(1);
+      }
+      window.total += 1;
+    }
     entry.expiresAt = now + windowMs;
-    this.entries.set(key, entry);
-    return { allowed, count: hits.length, resetMs: hits.length === 0 ? 0 : hits[0]! + windowMs - now };
+    return { allowed, count: window.total, resetMs: window.total === 0 ? 0 : times[head]! + windowMs - now };
   }
 
   async getRecord(key: string): Promise<Record<string, string> | null> {

@@ -1,4 +1,6 @@
-import { parseCommand, UsageError } from '../../lib/cli/args';
+import { join } from 'node:path';
+import { USAGE, parseCommand, UsageError, type ServeCommand } from '../../lib/cli/args';
+import type { ReloadSettings } from '../../lib/cli/reload';
 import { describeApp, formatOptions } from '../../lib/cli/describe';
 import { parseTarget } from '../../lib/cli/load';
 import { app } from '../fixtures/stack-app';
@@ -94,8 +96,44 @@ describe('the command line', () => {
     expect((error as UsageError).showUsage).toBe(false);
   });
 
-  it('refuses --reload with a clear message and what to run instead', () => {
-    expect(() => parseCommand(['serve', 'x.js', '--reload'], {})).toThrow(/--reload is not available yet.*node --watch/);
+  it('lists --reload, its --reload-* options and --root-path in stackware --help', () => {
+    for (const option of ['--reload ', '--reload-dir DIR', '--reload-include GLOB', '--reload-exclude GLOB', '--reload-delay S', '--root-path PATH']) {
+      expect(USAGE).toContain(option);
+    }
+    expect(USAGE).not.toMatch(/node --watch/);
+  });
+
+  it('refuses --reload with --workers > 1 in one line (uvicorn ignores workers with a warning)', () => {
+    let error: unknown;
+    try {
+      parseCommand(['serve', 'x.js', '--reload', '--workers', '2'], {});
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as UsageError).message).toBe('--reload and --workers cannot be combined: the reloader runs one server process. Drop one of them.');
+    expect((error as UsageError).showUsage).toBe(false);
+    expect(parseCommand(['serve', 'x.js', '--reload', '--workers', '1'], {})).toMatchObject({ workers: 1, reload: { dirs: [process.cwd()] } });
+  });
+
+  it("resolves what --reload watches uvicorn's way: defaults, includes and excludes cancelling defaults, --reload-dir implying --reload", () => {
+    expect(parseCommand(['serve', 'x.js'], {})).not.toHaveProperty('reload');
+    const plain = parseCommand(['serve', 'x.js', '--reload'], {});
+    expect(plain).toMatchObject({ reload: { dirs: [process.cwd()], debounceMs: 250 } });
+    const { reload } = plain as ServeCommand & { reload: ReloadSettings };
+    expect(reload.includes).toEqual(expect.arrayContaining(['*.ts', '*.js', '*.mjs', '*.json']));
+    expect(reload.excludes).toEqual(expect.arrayContaining(['.*', 'node_modules', 'dist']));
+    const custom = parseCommand(
+      ['serve', 'x.js', '--reload-dir', 'spec', '--reload-dir', 'lib', '--reload-include', '*.txt', '--reload-include', 'dist', '--reload-exclude', '*.json', '--reload-delay', '0.1'],
+      {},
+    ) as ServeCommand & { reload: ReloadSettings };
+    expect(custom.reload.dirs).toEqual([join(process.cwd(), 'lib'), join(process.cwd(), 'spec')]);
+    expect(custom.reload.includes).toContain('*.txt');
+    expect(custom.reload.includes).not.toContain('*.json');
+    expect(custom.reload.excludes).not.toContain('dist');
+    expect(custom.reload.excludes).toContain('*.json');
+    expect(custom.reload.debounceMs).toBe(100);
+    expect(() => parseCommand(['serve', 'x.js', '--reload-dir', 'no/such/dir'], {})).toThrow('--reload-dir "no/such/dir" is not a directory');
+    expect(() => parseCommand(['serve', 'x.js', '--reload', '--reload-delay', 'soon'], {})).toThrow(/--reload-delay must be a number/);
   });
 
   it('refuses what it cannot run', () => {

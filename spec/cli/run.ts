@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const root = join(__dirname, '..', '..');
 
@@ -15,10 +16,12 @@ export interface Running {
   kill(): void;
 }
 
-/** Starts `stackware ...args` in the repo. */
-export function stackware(args: readonly string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'lib', 'cli.ts'), ...args], {
-    cwd: root,
+/** Starts `stackware ...args` in the repo (or in `cwd`). */
+export function stackware(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = root): Running {
+  // tsx's loader by its path, so that a `cwd` outside the repo (no node_modules) finds it too.
+  const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', cwd === root ? 'tsx' : tsx, join(root, 'lib', 'cli.ts'), ...args], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

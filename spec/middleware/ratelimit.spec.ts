@@ -1,4 +1,4 @@
-import { Application, MemoryStore, ProxyHeadersMiddleware, RateLimitMiddleware, RedisStore, type RateLimitOptions } from 'stackware';
+import { APIRouter, Application, MemoryStore, Middleware, ProxyHeadersMiddleware, RateLimitMiddleware, RedisStore, type RateLimitOptions } from 'stackware';
 import { describeWith, recordingLogger, requestBytes, serve, sleep } from '../helpers';
 import { REDIS_MISSING, redisAvailable, redisClient, startRedis, type RedisServer } from '../redis-server';
 import { clientAddressKey } from '../../lib/ratelimit/client-key';
@@ -103,6 +103,34 @@ describe('RateLimitMiddleware', () => {
     expect(() => new RateLimitMiddleware({ handle: async () => undefined as never }, { limit: 1, window: -1 })).toThrow(/window/);
   });
 
+  it('limits per included router: a router with its own RateLimitMiddleware counts all its routes together, apart from another router and the app', async () => {
+    const strict = new APIRouter({ prefix: '/strict', middleware: [new Middleware(RateLimitMiddleware, { limit: 2, window: 60, policyName: 'strict' })] });
+    strict.get('/a', () => 'a');
+    strict.get('/b/{id}', () => 'b');
+    const loose = new APIRouter({ prefix: '/loose', middleware: [new Middleware(RateLimitMiddleware, { limit: 4, window: 60, policyName: 'loose' })] });
+    loose.get('/a', () => 'a');
+    const app = new Application({ logger: recordingLogger() });
+    app.includeRouter(strict, { prefix: '/v1' });
+    app.includeRouter(loose, { prefix: '/v1' });
+    app.get('/open', () => 'open');
+    const server = await serve(app);
+    try {
+      const status = async (path: string) => (await requestBytes(server.url, { path })).status;
+      const strictCodes = [await status('/v1/strict/a'), await status('/v1/strict/b/1'), await status('/v1/strict/b/2'), await status('/v1/strict/a')];
+      expect(strictCodes).toEqual([200, 200, 429, 429]);
+      const looseCodes = [];
+      for (let i = 0; i < 5; i++) looseCodes.push(await status('/v1/loose/a'));
+      expect(looseCodes).toEqual([200, 200, 200, 200, 429]);
+      const open = await requestBytes(server.url, { path: '/open' });
+      expect(open.status).toBe(200);
+      expect(open.headers['ratelimit-policy']).toBeUndefined();
+      const refused = await requestBytes(server.url, { path: '/v1/strict/a' });
+      expect(refused.headers['ratelimit-policy']).toBe('"strict";q=2;w=60');
+    } finally {
+      await server.close();
+    }
+  });
+
   describe.each([
     [false, 503],
     [true, 200],
@@ -166,6 +194,42 @@ describeWith(redisAvailable, REDIS_MISSING)('RateLimitMiddleware with RedisStore
       }
       expect(recovered).toContain(429);
       expect(recovered.filter((code) => code === 200).length).toBeLessThanOrEqual(3);
+      expect(logger.errors.filter((entry) => entry.message.includes('the store failed'))).toHaveLength(1);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await server.close();
+      await client.close().catch(() => undefined);
+    }
+  });
+  it('Redis stopped mid-load with failOpen: true: lets every request through unlimited, logs once, no crash; restarted: limits enforced again', async () => {
+    const client = await redisClient(redis.socket);
+    await client.flushAll();
+    const logger = recordingLogger();
+    const server = await serve(limitedApp({ limit: 3, window: 60, store: new RedisStore(client, { commandTimeoutMs: 300 }), failOpen: true }, logger));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      expect(await statuses(server.url, 3)).toEqual([200, 200, 200]);
+      expect((await statuses(server.url, 1))[0]).toBe(429);
+      const load = statuses(server.url, 2);
+      await redis.stop();
+      // Over the limit already, yet let through: the store is down and the policy is to fail open.
+      const during = await statuses(server.url, 6);
+      await load;
+      expect(during).toEqual([200, 200, 200, 200, 200, 200]);
+      const failures = logger.errors.filter((entry) => entry.message.includes('the store failed'));
+      expect(failures).toHaveLength(1);
+      expect(failures[0]!.message).toContain('letting requests through unlimited');
+      await redis.start();
+      let recovered: number[] = [];
+      for (let attempt = 0; attempt < 50 && !recovered.includes(429); attempt++) {
+        await sleep(100);
+        recovered = await statuses(server.url, 4);
+      }
+      expect(recovered).toContain(429);
+      expect(logger.errors.at(-1)?.message).toContain('the store answers again');
       expect(logger.errors.filter((entry) => entry.message.includes('the store failed'))).toHaveLength(1);
       expect(unhandled).toEqual([]);
     } finally {

@@ -104,6 +104,44 @@ function sessionContract(make: () => Promise<{ store: Store; close: () => Promis
       await server.close();
     }
   });
+
+  it('two concurrent requests changing the same key: the one that finished last wins, even though it read first (docs/scaling.md)', async () => {
+    const release = gate();
+    const app = new Application({ logger: recordingLogger() });
+    const order: string[] = [];
+    app.get('/put/{value}', async (request) => {
+      const { value } = request.pathParams as Record<string, string>;
+      const before = String(request.session.k);
+      if (value === 'slow') await release.promise;
+      request.session.k = value;
+      request.session[`seen_by_${value}`] = before;
+      order.push(value);
+      return { ok: true };
+    });
+    app.get('/read', (request) => ({ ...request.session }));
+    app.addMiddleware(SessionMiddleware, { secretKey: SECRET, store });
+    const server = await serve(app);
+    try {
+      const cookie = cookieOf((await get(server.url, '/put/start')).headers);
+      const slow = get(server.url, '/put/slow', cookie);
+      // The slow request has read the session (k = start) before the fast one changes it.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await get(server.url, '/put/fast', cookie)).status).toBe(200);
+      expect(JSON.parse((await get(server.url, '/read', cookie)).body.toString())).toMatchObject({ k: 'fast' });
+      release.open();
+      expect((await slow).status).toBe(200);
+      expect(order).toEqual(['start', 'fast', 'slow']);
+      // Last writer wins for k; each request's other key survives, since only changed keys are written.
+      expect(JSON.parse((await get(server.url, '/read', cookie)).body.toString())).toEqual({
+        k: 'slow',
+        seen_by_start: 'undefined',
+        seen_by_fast: 'start',
+        seen_by_slow: 'start',
+      });
+    } finally {
+      await server.close();
+    }
+  });
 }
 
 describe('SessionMiddleware with a store (MemoryStore)', () => {

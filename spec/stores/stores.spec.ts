@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { MemoryStore, RedisStore, type Store } from 'stackware';
 import { describeWith, sleep } from '../helpers';
 import { REDIS_MISSING, redisAvailable, redisClient, startRedis, type RedisServer } from '../redis-server';
@@ -54,10 +55,61 @@ function storeContract(make: () => Promise<{ store: Store; close: () => Promise<
   });
 }
 
+/** The sliding window as plainly as it can be written: every hit's time, the expired ones dropped. */
+function oracleWindow() {
+  const hits = new Map<string, number[]>();
+  return (key: string, limit: number, windowMs: number, now: number) => {
+    const live = (hits.get(key) ?? []).filter((time) => time > now - windowMs);
+    const allowed = live.length < limit;
+    if (allowed) live.push(now);
+    hits.set(key, live);
+    return { allowed, count: live.length, resetMs: live.length === 0 ? 0 : live[0]! + windowMs - now };
+  };
+}
+
 describe('MemoryStore', () => {
   storeContract(async () => {
     const store = new MemoryStore();
     return { store, close: async () => store.close() };
+  });
+
+  it('answers every hit exactly as the plain sliding window does (property: random clocks, keys, limits and windows)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ advance: fc.integer({ min: 0, max: 400 }), key: fc.constantFrom('a', 'b'), limit: fc.integer({ min: 1, max: 6 }) }), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 1000 }),
+        async (steps, windowMs) => {
+          let now = 1_000_000;
+          const store = new MemoryStore({ clock: () => now });
+          const oracle = oracleWindow();
+          try {
+            for (const { advance, key, limit } of steps) {
+              now += advance;
+              expect(await store.hit(key, limit, windowMs)).toEqual(oracle(key, limit, windowMs, now));
+            }
+          } finally {
+            store.close();
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps the window exact past its compaction: 5,000 hits in distinct milliseconds and many in one', async () => {
+    let now = 0;
+    const store = new MemoryStore({ clock: () => now });
+    const oracle = oracleWindow();
+    try {
+      for (let i = 0; i < 5000; i++) {
+        now += i % 7 === 0 ? 0 : 1;
+        expect(await store.hit('k', 3000, 2000)).toEqual(oracle('k', 3000, 2000, now));
+      }
+      now += 2000;
+      expect(await store.hit('k', 3000, 2000)).toEqual({ allowed: true, count: 1, resetMs: 2000 });
+    } finally {
+      store.close();
+    }
   });
 });
 
