@@ -9,14 +9,7 @@ import { limitBody, parseJsonBody, readWhole } from './request-body';
 import { readForm } from './request-form';
 import { guardForm } from './poisoning';
 import { checkPercentEncoding, decodePath, pathAndQuery } from './request-target';
-import {
-  checkConnectionOverride,
-  type Client,
-  type ConnectionOverride,
-  type MatchedRoute,
-  type RequestApp,
-  type RequestSource,
-} from './request-source';
+import { checkConnectionOverride, type Client, type ConnectionOverride, type MatchedRoute, type RequestApp, type RequestSource } from './request-source';
 import { RequestLogger, type LogBackend } from './request-log';
 import { authOf, cspNonceOf, type AuthCredentials, type UserOf } from './auth/slot';
 
