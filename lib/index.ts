@@ -2,6 +2,12 @@ export { Application, type ApplicationOptions, type ListenOptions, type MethodRo
 export type { MiddlewareState, StateChecked, StateMismatch } from './state';
 export { createRequestListener, type RequestListener } from './adapters/node';
 export type { ConnectionLimits } from './adapters/node-connection';
+export { createUpgradeListener, type OpenSockets, type UpgradeListener } from './adapters/node-upgrade';
+export { WebSocket, type AcceptOptions, type JsonMode } from './websockets/websocket';
+export { WebSocketRoute, type WebSocketHandler, type WebSocketRouteOptions } from './websockets/route';
+export { WebSocketUpgrade } from './websockets/upgrade';
+export { WebSocketCloseCode, WebSocketDisconnect, WebSocketException, WebSocketState } from './websockets/errors';
+export { DEFAULT_WEBSOCKET_LIMITS, type WebSocketLimits, type WebSocketMessage } from './websockets/connection';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
 export { parseCookies, serializeCookie, type CookieOptions } from './cookies';

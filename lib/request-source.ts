@@ -62,6 +62,8 @@ export interface RequestSource {
   onDisconnect(listener: () => void): void;
   /** True once the client went away before the response was complete. */
   disconnected?(): boolean;
+  /** True for a websocket handshake that this adapter can upgrade. */
+  readonly isWebSocket?: boolean;
 }
 
 /** The application-level settings a request reads (kept small so any `HTTPApp` can be an app). */

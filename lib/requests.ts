@@ -219,6 +219,11 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     this.cachedUrl = undefined;
   }
 
+  /** True for a websocket handshake (`Upgrade: websocket`): its answer is a 101 and a websocket session (Node adapter). */
+  get isWebSocket(): boolean {
+    return this.source.isWebSocket === true;
+  }
+
   /** True once the client went away before the response was complete. */
   get disconnected(): boolean {
     return this.source.disconnected?.() ?? false;
@@ -362,8 +367,6 @@ export class Request<State extends object = Record<string, unknown>, Params exte
       scope === 'function' ? (this.functionExits ??= new ExitStack()) : (this.requestExits ??= new ExitStack());
     return (this.dependencies ??= new RequestDependencies()).resolve(fn, this, scope, exits, Request.prototype.depends) as Promise<DependencyValue<R>>;
   }
-
-
 
   private abortController(): AbortController {
     if (this.controller === undefined) {

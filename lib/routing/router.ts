@@ -8,6 +8,9 @@ import { urlPathFor } from './reverse';
 import { isCompiledRoute, Match, type BaseRoute } from './route';
 import { DEFAULT_MAX_PARAM_LENGTH } from './template';
 
+/** The method a websocket handshake is routed with (only a `WebSocketRoute` matches it). */
+export const WEBSOCKET_METHOD = 'WEBSOCKET';
+
 /** Options of {@link Router}. */
 export interface RouterOptions {
   /** Redirect `/path/` to `/path` (and back) when only the other one has a route. Default true. */
@@ -94,7 +97,9 @@ export class Router implements HTTPApp {
    */
   handle(request: Request): Promise<Response> {
     const routePath = routePathOf(request);
-    const method = request.method;
+    // A handshake matches only websocket routes; an HTTP route on its path gives it a 404, not a 405.
+    const websocket = request.isWebSocket;
+    const method = websocket ? WEBSOCKET_METHOD : request.method;
     const routes = this.routes;
     const index = this.currentIndex();
     let partial = false;
@@ -116,6 +121,7 @@ export class Router implements HTTPApp {
     }
     request.route = undefined;
     request.routeTemplate = undefined;
+    if (websocket) return Promise.reject(routingError(404));
     if (partial) {
       return Promise.reject(routingError(405, 'Method Not Allowed', { allow: [...(allowed ?? [])].join(', ') }));
     }
