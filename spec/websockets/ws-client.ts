@@ -26,6 +26,7 @@ export async function serveWs(app: Application): Promise<Served> {
   const make = (path: string, options: ClientOptions & { protocols?: string[] } = {}): WsClient => {
     const { protocols, ...rest } = options;
     const ws = new WsClient(url + path, protocols ?? [], rest);
+    buffer(ws);
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
     return ws;
@@ -84,13 +85,28 @@ export function unexpected(ws: WsClient): Promise<{ status: number; headers: Inc
   );
 }
 
+const inboxes = new WeakMap<WsClient, { messages: Array<string | Buffer>; waiters: Array<(message: string | Buffer) => void> }>();
+
+/** Keeps every message `ws` receives from now on, for {@link nextMessage} (one may arrive with the 'open'). */
+export function buffer(ws: WsClient): WsClient {
+  const inbox = { messages: [] as Array<string | Buffer>, waiters: [] as Array<(message: string | Buffer) => void> };
+  inboxes.set(ws, inbox);
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    const message = isBinary ? data : data.toString();
+    const waiter = inbox.waiters.shift();
+    if (waiter !== undefined) waiter(message);
+    else inbox.messages.push(message);
+  });
+  return ws;
+}
+
 /** The next message, text as a string, binary as a Buffer. */
 export function nextMessage(ws: WsClient, ms = 2000): Promise<string | Buffer> {
-  return within(
-    new Promise((resolve) => ws.once('message', (data: Buffer, isBinary: boolean) => resolve(isBinary ? data : data.toString()))),
-    ms,
-    'a websocket message',
-  );
+  const inbox = inboxes.get(ws);
+  if (inbox === undefined) throw new Error('nextMessage needs a client made by serveWs (or buffer())');
+  const ready = inbox.messages.shift();
+  if (ready !== undefined) return Promise.resolve(ready);
+  return within(new Promise((resolve) => inbox.waiters.push(resolve)), ms, 'a websocket message');
 }
 
 /** The close code and reason the client saw. */
