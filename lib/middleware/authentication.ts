@@ -115,19 +115,44 @@ export function hasRequiredScope(request: Request, scopes: readonly string[]): b
   return scopes.every((scope) => granted.includes(scope));
 }
 
+/** What {@link requires} needs of a websocket handler's argument (a `WebSocket`). */
+interface GuardedWebSocket {
+  readonly request: Request;
+  accept(options?: object): Promise<void>;
+  close(code?: number, reason?: string): Promise<void>;
+}
+
+function isGuardedWebSocket(arg: Request | GuardedWebSocket): arg is GuardedWebSocket {
+  return typeof (arg as Partial<GuardedWebSocket>).accept === 'function' && (arg as Partial<GuardedWebSocket>).request !== undefined;
+}
+
 /**
  * Starlette's `requires`: wraps an endpoint so a request without every one of `scopes` is answered
- * `statusCode` (default 403) instead of reaching it.
+ * `statusCode` (default 403) instead of reaching it. Wrapping a websocket handler, a handshake
+ * without them is closed before `accept()` (the client gets an HTTP 403); annotate the handler's
+ * parameter (`async (ws: WebSocket) => ...`) so that this form is chosen.
  */
 export function requires<R extends Request, T>(
   scopes: string | readonly string[],
   endpoint: (request: R) => T,
+  options?: { statusCode?: number },
+): (request: R) => T | Response;
+export function requires<W extends GuardedWebSocket>(
+  scopes: string | readonly string[],
+  handler: (websocket: W) => Promise<void> | void,
+): (websocket: W) => Promise<void>;
+export function requires(
+  scopes: string | readonly string[],
+  endpoint: (arg: Request | GuardedWebSocket) => unknown,
   options: { statusCode?: number } = {},
-): (request: R) => T | Response {
+): (arg: Request | GuardedWebSocket) => unknown {
   const needed = typeof scopes === 'string' ? [scopes] : [...scopes];
   const statusCode = options.statusCode ?? 403;
-  return (request: R) => {
-    if (!hasRequiredScope(request, needed)) return new PlainTextResponse('Forbidden', { statusCode });
-    return endpoint(request);
+  return (arg) => {
+    if (isGuardedWebSocket(arg)) {
+      return hasRequiredScope(arg.request, needed) ? Promise.resolve(endpoint(arg)).then(() => undefined) : arg.close();
+    }
+    if (!hasRequiredScope(arg, needed)) return new PlainTextResponse('Forbidden', { statusCode });
+    return endpoint(arg);
   };
 }

@@ -57,6 +57,7 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
   readonly #answer: { resolve(response: Response): void; reject(error: unknown): void; settled: boolean };
   readonly #control: HandshakeControl;
   #endSession: (() => void) | undefined;
+  #answered = false;
 
   /** @internal Made by the websocket route for each handshake. */
   constructor(request: Request<State, Params>, limits: ResolvedWebSocketLimits) {
@@ -75,7 +76,10 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
       handlerSettled: (error, failed) => this.#handlerSettled(error, failed),
     };
     // The handshake's answer went out: if it was not this socket's 101, the socket never opens.
-    (request as Request).onFinish(() => this.#upgrade?.refuse());
+    (request as Request).onFinish(() => {
+      this.#answered = true;
+      this.#upgrade?.refuse();
+    });
   }
 
   /** @internal */
@@ -163,6 +167,12 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
   accept(options: AcceptOptions = {}): Promise<void> {
     if (this.applicationState !== WebSocketState.Connecting || this.#answer.settled) {
       return Promise.reject(new Error(`Cannot call "accept" on a websocket that is ${this.applicationState}`));
+    }
+    if (this.#answered) {
+      // Too late: another answer (a timeout's 504, say) already went out.
+      this.applicationState = WebSocketState.Disconnected;
+      this.clientState = WebSocketState.Disconnected;
+      return Promise.reject(new WebSocketDisconnect(1006, 'The handshake was already answered'));
     }
     let open!: (connection: WebSocketConnection) => void;
     let refuse!: () => void;
