@@ -6,6 +6,12 @@ import { WebSocketDisconnect } from '../websockets/errors';
 const MAX_QUEUED_MESSAGES = 64;
 const decoder = new TextDecoder();
 
+/** The close code ws sends for each of its errors (RFC 6455 §7.4.1). */
+const ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+};
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -25,6 +31,7 @@ export class WsConnection implements WebSocketConnection {
   private pingTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
   private goingAway: NodeJS.Timeout | undefined;
+  private errorCode: number | undefined;
 
   constructor(
     private readonly ws: WsSocket,
@@ -35,15 +42,18 @@ export class WsConnection implements WebSocketConnection {
     ws.on('message', (data, isBinary) => {
       this.push(isBinary ? { type: 'websocket.receive', bytes: toBytes(data) } : { type: 'websocket.receive', text: decoder.decode(toBytes(data)) });
     });
-    // Errors (a message past maxPayload, a protocol error) are followed by 'close' with the code.
-    ws.on('error', () => undefined);
+    // An error of the peer's (a message past maxPayload, bad UTF-8, a protocol error) makes ws send
+    // the close code and drop the socket: its 'close' then says 1006, so the code is kept here.
+    ws.on('error', (error: Error & { code?: string }) => {
+      this.errorCode ??= ERROR_CLOSE_CODES[error.code ?? ''] ?? 1002;
+    });
     ws.on('pong', () => {
       clearTimeout(this.pongTimer);
       this.pongTimer = undefined;
     });
     ws.once('close', (code: number, reason: Buffer) => {
       this.stopTimers();
-      const info = { code, reason: reason.toString() };
+      const info = code === 1006 && this.errorCode !== undefined ? { code: this.errorCode, reason: '' } : { code, reason: reason.toString() };
       this.closeInfo = info;
       this.push({ type: 'websocket.disconnect', ...info });
       closed(info);
