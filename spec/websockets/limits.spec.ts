@@ -199,7 +199,7 @@ describe('websockets and the server', () => {
       })(), 3000, 'every connection to close');
       const after = served.server.listenerCount('upgrade') + served.server.listenerCount('request') + served.server.listenerCount('connection');
       expect(after).toBe(listeners);
-      const upgrade = served.server.listeners('upgrade')[0] as { sockets: { size: number } };
+      const upgrade = served.server.listeners('upgrade')[0] as unknown as { sockets: { size: number } };
       expect(upgrade.sockets.size).toBe(0);
     } finally {
       await served.close();
