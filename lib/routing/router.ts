@@ -93,7 +93,9 @@ export class Router implements HTTPApp {
    * Hands the request to the first route that fully matches. Otherwise, in this order: a 405 when the
    * path matched for other methods only, a trailing-slash redirect (see {@link RouterOptions.redirectSlashes}),
    * a 404. The 405 and 404 are rejections with an `HTTPException`. On a match, `request.route` and
-   * `request.routeTemplate` name the route; on a 405, a redirect or a 404 both are undefined.
+   * `request.routeTemplate` name the route; on a 405, a redirect or a 404 both are undefined. A
+   * websocket handshake (`request.isWebSocket`) matches only websocket routes (a route's `matches`
+   * gets the method `WEBSOCKET`), and without one it is a 404: no 405, no redirect.
    */
   handle(request: Request): Promise<Response> {
     const routePath = routePathOf(request);

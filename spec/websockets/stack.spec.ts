@@ -278,6 +278,33 @@ describe('the handshake answer', () => {
     });
   });
 
+  it('a middleware that replaces the 101 on its way out refuses the socket: accept() rejects with WebSocketDisconnect 1006', async () => {
+    const app = new Application({ logger: recordingLogger() });
+    app.middleware('http')(async (request, callNext) => {
+      await callNext(request);
+      return new PlainTextResponse('replaced', { statusCode: 503 });
+    });
+    const seen = deferred<unknown>();
+    app.websocket('/ws', async (ws) => {
+      await ws.accept().catch((error: unknown) => seen.resolve(error));
+    });
+    await using(app, async (served) => {
+      expect(await served.refused('/ws')).toMatchObject({ status: 503, body: 'replaced' });
+      expect(await seen.wait()).toMatchObject({ name: 'WebSocketDisconnect', code: 1006 });
+    });
+  });
+
+  it('an upgrade to another protocol than websocket is served as an ordinary request, then the connection closed', async () => {
+    const app = new Application({ logger: recordingLogger() });
+    app.get('/', (request) => ({ websocket: request.isWebSocket }));
+    await using(app, async (served) => {
+      const answer = await rawExchange(served.http, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1.1 200 OK/);
+      expect(answer).toMatch(/connection: close/i);
+      expect(answer).toMatch(/\{"websocket":false\}$/);
+    });
+  });
+
   it('a malformed handshake gets a 400 before the stack', async () => {
     const app = new Application({ logger: recordingLogger() });
     let reached = 0;
