@@ -4,6 +4,7 @@ export { createRequestListener, type RequestListener } from './adapters/node';
 export type { ConnectionLimits } from './adapters/node-connection';
 export { createUpgradeListener, type OpenSockets, type UpgradeListener } from './adapters/node-upgrade';
 export { WebSocket, type AcceptOptions, type JsonMode } from './websockets/websocket';
+export { HTTPConnection } from './websockets/http-connection';
 export { WebSocketRoute, type WebSocketHandler, type WebSocketRouteOptions } from './websockets/route';
 export { WebSocketUpgrade } from './websockets/upgrade';
 export { WebSocketCloseCode, WebSocketDisconnect, WebSocketException, WebSocketState } from './websockets/errors';

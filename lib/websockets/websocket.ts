@@ -1,9 +1,7 @@
-import type { Client, Request } from '../requests';
-import type { Headers, HeadersInit } from '../headers';
-import { Headers as HeadersClass } from '../headers';
+import type { Request } from '../requests';
+import { Headers, type HeadersInit } from '../headers';
 import { Response } from '../responses';
-import { requestAuth, requestUser, type AuthCredentials, type BaseUser } from '../middleware/authentication';
-import type { DependencyValue, DependsOptions } from '../dependencies';
+import { HTTPConnection } from './http-connection';
 import type { ResolvedWebSocketLimits, WebSocketConnection, WebSocketMessage } from './connection';
 import { WebSocketDisconnect, WebSocketException, WebSocketState } from './errors';
 import { WebSocketUpgrade } from './upgrade';
@@ -43,9 +41,7 @@ export interface HandshakeControl {
  * @typeParam State - the type of `request.state`.
  * @typeParam Params - the path parameters of the route's template.
  */
-export class WebSocket<State extends object = Record<string, unknown>, Params extends object = Record<string, unknown>> {
-  /** The handshake request, as the middleware saw it. */
-  readonly request: Request<State, Params>;
+export class WebSocket<State extends object = Record<string, unknown>, Params extends object = Record<string, unknown>> extends HTTPConnection<State, Params> {
   /** Where the client side stands: `connecting` until the handshake, `disconnected` once it closed. */
   clientState: WebSocketState = WebSocketState.Connecting;
   /** Where the application side stands: `connected` after `accept()`, `disconnected` after `close()`. */
@@ -61,7 +57,7 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
 
   /** @internal Made by the websocket route for each handshake. */
   constructor(request: Request<State, Params>, limits: ResolvedWebSocketLimits) {
-    this.request = request;
+    super(request);
     this.#limits = limits;
     let resolve!: (response: Response) => void;
     let reject!: (error: unknown) => void;
@@ -87,58 +83,6 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
     return this.#control;
   }
 
-  /** The URL of the handshake, with the `ws` or `wss` scheme. */
-  get url(): URL {
-    const url = new URL(this.request.url);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return url;
-  }
-
-  /** The handshake's headers. */
-  get headers(): Headers {
-    return this.request.headers;
-  }
-
-  /** The handshake's query parameters. */
-  get queryParams(): URLSearchParams {
-    return this.request.queryParams;
-  }
-
-  /** The route's path parameters, converted by their convertors. */
-  get pathParams(): Params {
-    return this.request.pathParams;
-  }
-
-  /** The handshake's cookies. */
-  get cookies(): Record<string, string> {
-    return this.request.cookies;
-  }
-
-  /** The client, as the middleware left it (`ProxyHeadersMiddleware` behind a trusted proxy). */
-  get client(): Client | null {
-    return this.request.client;
-  }
-
-  /** The handshake request's `state`, shared with the middleware. */
-  get state(): State {
-    return this.request.state;
-  }
-
-  /** The session `SessionMiddleware` loaded for the handshake (changes after `accept()` are not saved). */
-  get session(): Record<string, unknown> {
-    return this.request.session;
-  }
-
-  /** The user `AuthenticationMiddleware` set on the handshake. */
-  get user(): BaseUser {
-    return requestUser(this.request as Request);
-  }
-
-  /** The credentials `AuthenticationMiddleware` set on the handshake. */
-  get auth(): AuthCredentials {
-    return requestAuth(this.request as Request);
-  }
-
   /** The subprotocols the client offered (`Sec-WebSocket-Protocol`), in its order. */
   get subprotocols(): string[] {
     const header = this.request.headers.get('sec-websocket-protocol');
@@ -148,14 +92,6 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
   /** The subprotocol agreed on after `accept()`, `''` for none. */
   get subprotocol(): string {
     return this.#connection?.protocol ?? '';
-  }
-
-  /**
-   * `request.depends` on the handshake request: the same per-request cache as the middleware's;
-   * request-scoped exit code runs after the socket closed.
-   */
-  depends<R>(fn: (request: Request<State, Params>) => R, options?: DependsOptions): Promise<DependencyValue<R>> {
-    return this.request.depends(fn as (request: Request<State, Params>) => R, options);
   }
 
   /**
@@ -195,7 +131,7 @@ export class WebSocket<State extends object = Record<string, unknown>, Params ex
     this.#accepted.catch(() => undefined);
     const ended = new Promise<void>((resolve) => (this.#endSession = resolve));
     const upgrade = new WebSocketUpgrade(options.subprotocol, this.#limits, { open, refuse, ended });
-    if (options.headers !== undefined) for (const [name, value] of new HeadersClass(options.headers)) upgrade.headers.append(name, value);
+    if (options.headers !== undefined) for (const [name, value] of new Headers(options.headers)) upgrade.headers.append(name, value);
     this.#upgrade = upgrade;
     this.applicationState = WebSocketState.Connected;
     this.#settle(upgrade);
