@@ -12,6 +12,10 @@ const ERROR_CLOSE_CODES: Readonly<Record<string, number>> = {
   WS_ERR_INVALID_UTF8: 1007,
 };
 
+function toText(data: RawData): string {
+  return Buffer.isBuffer(data) ? data.toString('utf8') : decoder.decode(toBytes(data));
+}
+
 function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
@@ -40,7 +44,7 @@ export class WsConnection implements WebSocketConnection {
     let closed!: (info: { code: number; reason: string }) => void;
     this.closed = new Promise((resolve) => (closed = resolve));
     ws.on('message', (data, isBinary) => {
-      this.push(isBinary ? { type: 'websocket.receive', bytes: toBytes(data) } : { type: 'websocket.receive', text: decoder.decode(toBytes(data)) });
+      this.push(isBinary ? { type: 'websocket.receive', bytes: toBytes(data) } : { type: 'websocket.receive', text: toText(data) });
     });
     // An error of the peer's (a message past maxPayload, bad UTF-8, a protocol error) makes ws send
     // the close code and drop the socket: its 'close' then says 1006, so the code is kept here.

@@ -358,6 +358,29 @@ describe('the session after the 101', () => {
     });
   });
 
+  it('a handler busy while the client sent a message and closed still gets the message, then the WebSocketDisconnect', async () => {
+    const app = new Application({ logger: recordingLogger() });
+    const seen = deferred<unknown[]>();
+    const sent = deferred();
+    app.websocket('/ws', async (ws) => {
+      await ws.accept();
+      await sent.wait();
+      await sleep(100);
+      const got: unknown[] = [await ws.receiveText()];
+      await ws.receiveText().catch((error: unknown) => got.push(error));
+      seen.resolve(got);
+    });
+    await using(app, async (served) => {
+      const ws = await served.open('/ws');
+      ws.send('last words');
+      ws.close(4000, 'bye');
+      sent.resolve();
+      const [text, error] = await seen.wait();
+      expect(text).toBe('last words');
+      expect(error).toMatchObject({ name: 'WebSocketDisconnect', code: 4000, reason: 'bye' });
+    });
+  });
+
   it('APIRouter.websocket, a mount and a typed path parameter', async () => {
     const app = new Application({ logger: recordingLogger() });
     const router = new APIRouter({ prefix: '/rooms' });
