@@ -41,6 +41,13 @@ function writeRaw(socket: Duplex, status: number, reason: string, message: strin
   );
 }
 
+/** The listener {@link createUpgradeListener} returns: an `'upgrade'` listener that knows its open websockets. */
+export interface WebSocketUpgradeListener {
+  (req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The websockets open through this listener. */
+  readonly sockets: OpenSockets;
+}
+
 /** Open websockets of one server, for a graceful shutdown to close with 1001. */
 export interface OpenSockets {
   /** Closes every open websocket with 1001 (going away), dropping those that do not answer within a second. */
@@ -63,7 +70,7 @@ export function createUpgradeListener(
   logger: ErrorLogger = console,
   inFlight?: InFlight,
   limits: Partial<ConnectionLimits> = {},
-): UpgradeListener & { readonly sockets: OpenSockets } {
+): WebSocketUpgradeListener {
   const pending = new WeakMap<IncomingMessage, { socket: Duplex; head: Buffer }>();
   const servers = new Map<number, Ws.WebSocketServer>();
   const open = new Set<WsConnection>();

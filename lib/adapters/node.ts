@@ -265,7 +265,7 @@ export function isWebSocketUpgrade(req: IncomingMessage): boolean {
   return req.method === 'GET' && upgrade !== undefined && upgrade.toLowerCase() === 'websocket';
 }
 
-/** @internal Takes over a `101` answer (the websocket upgrade); false when it cannot. */
+/** Takes over a `101` answer (the websocket upgrade, see `createUpgradeListener`); false when it cannot. */
 export type UpgradeHook = (res: ServerResponse, request: Request, response: Response) => boolean;
 
 const NO_UPGRADE =

@@ -116,9 +116,12 @@ export function hasRequiredScope(request: Request, scopes: readonly string[]): b
 }
 
 /** What {@link requires} needs of a websocket handler's argument (a `WebSocket`). */
-interface GuardedWebSocket {
+export interface GuardedWebSocket {
+  /** The handshake request. */
   readonly request: Request;
+  /** Accepts the handshake. */
   accept(options?: object): Promise<void>;
+  /** Closes (before `accept()`: refuses with a 403). */
   close(code?: number, reason?: string): Promise<void>;
 }
 

@@ -1,11 +1,38 @@
 // What the WebSocket class needs from an open connection, whichever adapter made it, and the
 // limits an adapter applies to one.
 
-/** A message as {@link WebSocket.receive} gives it (Starlette's ASGI message, camelCase). */
-export type WebSocketMessage =
-  | { readonly type: 'websocket.receive'; readonly text: string; readonly bytes?: undefined }
-  | { readonly type: 'websocket.receive'; readonly bytes: Uint8Array; readonly text?: undefined }
-  | { readonly type: 'websocket.disconnect'; readonly code: number; readonly reason: string };
+/** A text message received. */
+export interface WebSocketTextMessage {
+  /** Always `websocket.receive`. */
+  readonly type: 'websocket.receive';
+  /** The text. */
+  readonly text: string;
+  /** Absent: a text message. */
+  readonly bytes?: undefined;
+}
+
+/** A binary message received. */
+export interface WebSocketBytesMessage {
+  /** Always `websocket.receive`. */
+  readonly type: 'websocket.receive';
+  /** The bytes. */
+  readonly bytes: Uint8Array;
+  /** Absent: a binary message. */
+  readonly text?: undefined;
+}
+
+/** The client closed (or the connection dropped: code 1006). */
+export interface WebSocketDisconnectMessage {
+  /** Always `websocket.disconnect`. */
+  readonly type: 'websocket.disconnect';
+  /** The close code. */
+  readonly code: number;
+  /** The close reason, `''` when none was given. */
+  readonly reason: string;
+}
+
+/** A message as `WebSocket.receive()` gives it (Starlette's ASGI message, camelCase). */
+export type WebSocketMessage = WebSocketTextMessage | WebSocketBytesMessage | WebSocketDisconnectMessage;
 
 /** An open websocket connection, as an adapter hands it to the session after the `101`. */
 export interface WebSocketConnection {

@@ -5,8 +5,8 @@ import type { ResolvedWebSocketLimits, WebSocketConnection } from './connection'
 /**
  * The answer to an accepted handshake: a `101 Switching Protocols` whose body is the websocket
  * session. It travels out through the middleware like any response (headers they add are sent on
- * the 101); the adapter then upgrades the connection and calls {@link WebSocketUpgrade.open}. An
- * adapter that answers the handshake with anything else calls {@link WebSocketUpgrade.refuse}.
+ * the 101); the adapter then upgrades the connection and opens the session. When the handshake is answered
+ * with anything else (a middleware replaced it, a timeout), the session is refused.
  */
 export class WebSocketUpgrade extends Response {
   /** The subprotocol the handler accepted, if any. */
