@@ -162,7 +162,11 @@ export function createUpgradeListener(
     res.shouldKeepAlive = false;
     res.assignSocket(socket as never);
     // A plain HTTP answer (a 401, a 404, a 403 for a handler that closed first) ends the connection.
-    res.once('finish', () => (socket as Duplex & { destroySoon?: () => void }).destroySoon?.() ?? socket.end());
+    res.once('finish', () => {
+      const net = socket as Duplex & { destroySoon?: () => void };
+      if (typeof net.destroySoon === 'function') net.destroySoon();
+      else socket.end();
+    });
     listener(req, res);
   };
   const sockets: OpenSockets = {
