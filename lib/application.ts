@@ -2,6 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { redactSecrets } from './redact';
 import { createFetchHandler, type FetchHandler } from './adapters/fetch';
 import { createRequestListener, type RequestListener } from './adapters/node';
+import { createUpgradeListener, type UpgradeListener } from './adapters/node-upgrade';
+import { checkWebSocketLimits, type WebSocketLimits } from './websockets/connection';
+import { WebSocketRoute, type WebSocketHandler, type WebSocketRouteOptions } from './websockets/route';
+import type { WebSocket } from './websockets/websocket';
 import {
   FunctionMiddleware,
   Middleware,
@@ -78,9 +82,11 @@ export interface ApplicationOptions {
   lifespan?: Lifespan<Application<object>>;
   /**
    * Seconds a closing server waits for requests in flight and their background tasks before it
-   * closes the remaining connections by force. Default 30.
+   * closes the remaining connections by force (open websockets with 1001). Default 30.
    */
   shutdownTimeout?: number;
+  /** Limits of websocket connections (a route's own options override them); see {@link WebSocketLimits}. */
+  websocket?: WebSocketLimits;
 }
 
 /** Options of {@link Application.listen}, overriding the application's. */
@@ -149,6 +155,8 @@ export class Application<State extends object = Record<string, unknown>, MountPa
   readonly onProtoPoisoning: PoisoningAction | undefined;
   /** See {@link ApplicationOptions.onConstructorPoisoning}; undefined: the default, `'error'`. */
   readonly onConstructorPoisoning: PoisoningAction | undefined;
+  /** See {@link ApplicationOptions.websocket}. */
+  readonly websocketLimits: WebSocketLimits;
   /** User middleware, outermost first. */
   private readonly userMiddleware: MiddlewareSpec<never>[];
   private stack: HTTPApp | undefined;
@@ -169,6 +177,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     this.lingeringMaxBytes = checkSeconds('lingeringMaxBytes', options.lingeringMaxBytes);
     this.onProtoPoisoning = checkPoisoningAction('onProtoPoisoning', options.onProtoPoisoning);
     this.onConstructorPoisoning = checkPoisoningAction('onConstructorPoisoning', options.onConstructorPoisoning);
+    this.websocketLimits = checkWebSocketLimits(options.websocket);
     this.router = new Router(options.routes, { maxParamLength: options.maxParamLength });
     this.exceptionHandlers = new ExceptionHandlers(options.exceptionHandlers);
     this.userMiddleware = [...(options.middleware ?? [])];
@@ -246,6 +255,21 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     return this.router.templateFor(request);
   }
 
+  /**
+   * Adds a websocket route (Starlette's `WebSocketRoute`): `handler(websocket)` runs for each
+   * handshake at `path` once it went through the middleware, accepts it and talks until one side
+   * closes. An HTTP route may share the path: each answers its own kind of request.
+   */
+  websocket<Path extends string>(
+    path: Path,
+    handler: WebSocketHandler<WebSocket<State, RouteParams<Path, MountParams>>>,
+    options?: WebSocketRouteOptions<State>,
+  ): WebSocketRoute<Path, State> {
+    const route = new WebSocketRoute<Path, State>(path, handler as WebSocketHandler<WebSocket<State, PathParams<Path>>>, options);
+    this.router.add(route);
+    return route;
+  }
+
   /** Serves everything under `path` with another app (an `Application`, a `Router`, any `HTTPApp`). */
   mount(path: string, app: HTTPApp, options?: MountOptions<State>): Mount {
     const mount = new Mount(path, app, options);
@@ -295,6 +319,16 @@ export class Application<State extends object = Record<string, unknown>, MountPa
   }
 
   /**
+   * A Node `'upgrade'` listener serving this application's websocket routes:
+   * `server.on('upgrade', app.upgradeCallback())` next to `http.createServer(app.callback())`
+   * (`listen()` does both).
+   */
+  upgradeCallback(): UpgradeListener {
+    this.stack ??= this.buildStack();
+    return createUpgradeListener(this, this.logger);
+  }
+
+  /**
    * The web-standard handler, `(request: globalThis.Request) => Promise<globalThis.Response>`, for
    * Deno, Bun, Cloudflare Workers or any code holding Fetch API objects: the same stack as
    * {@link Application.callback}. It is bound, so `Deno.serve(app.fetch)` and `{ fetch: app.fetch }` work.
@@ -325,6 +359,7 @@ export class Application<State extends object = Record<string, unknown>, MountPa
     const server = makeGraceful(createServer(createRequestListener(this, this.logger, inFlight, limits)), inFlight, timeout, () =>
       this.shutdown(),
     );
+    server.on('upgrade', createUpgradeListener(this, this.logger, inFlight, limits));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -1,7 +1,22 @@
 export { Application, type ApplicationOptions, type ListenOptions, type MethodRoute, type MiddlewareLayer, type RouteParams } from './application';
 export type { MiddlewareState, StateChecked, StateMismatch } from './state';
-export { createRequestListener, type RequestListener } from './adapters/node';
+export { createRequestListener, type RequestListener, type UpgradeHook } from './adapters/node';
 export type { ConnectionLimits } from './adapters/node-connection';
+export { createUpgradeListener, type OpenSockets, type UpgradeListener, type WebSocketUpgradeListener } from './adapters/node-upgrade';
+export { WebSocket, type AcceptOptions, type JsonMode } from './websockets/websocket';
+export { HTTPConnection } from './websockets/http-connection';
+export { WebSocketRoute, type WebSocketHandler, type WebSocketRouteOptions } from './websockets/route';
+export { WebSocketUpgrade } from './websockets/upgrade';
+export { WebSocketCloseCode, WebSocketDisconnect, WebSocketException, WebSocketState } from './websockets/errors';
+export {
+  DEFAULT_WEBSOCKET_LIMITS,
+  type ResolvedWebSocketLimits,
+  type WebSocketBytesMessage,
+  type WebSocketDisconnectMessage,
+  type WebSocketLimits,
+  type WebSocketMessage,
+  type WebSocketTextMessage,
+} from './websockets/connection';
 export { createFetchHandler, type FetchHandler } from './adapters/fetch';
 export { BackgroundTasks, type BackgroundTask, type TaskErrorReporter } from './background';
 export { parseCookies, serializeCookie, type CookieOptions } from './cookies';
@@ -102,7 +117,7 @@ export {
   type AuthenticationOptions,
   type BaseUser,
 } from './middleware/authentication';
-export { requires, RequiresMiddleware, type RequiresMiddlewareOptions, type RequiresOptions } from './auth/requires';
+export { requires, RequiresMiddleware, type GuardedWebSocket, type RequiresMiddlewareOptions, type RequiresOptions } from './auth/requires';
 export type { Authenticated, Challenge, UserOf } from './auth/slot';
 export { BearerTokenBackend, InvalidRequest, type BearerOptions, type UserWithScopes, type VerifiedUser } from './auth/bearer';
 export { BasicAuthBackend, safeEqual, type BasicAuthOptions } from './auth/basic';

@@ -66,6 +66,8 @@ export interface RequestSource {
   disconnected?(): boolean;
   /** The Node objects of the request, for Connect middleware (lib/connect/); only the Node adapter has them. */
   node?(): NodeMessage;
+  /** True for a websocket handshake that this adapter can upgrade. */
+  readonly isWebSocket?: boolean;
 }
 
 /** A request's `IncomingMessage` and `ServerResponse`, as the Node adapter holds them. */

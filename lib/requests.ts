@@ -211,6 +211,11 @@ export class Request<State extends object = Record<string, unknown>, Params exte
     this.cachedUrl = undefined;
   }
 
+  /** True for a websocket handshake (`Upgrade: websocket`): its answer is a 101 and a websocket session (Node adapter). */
+  get isWebSocket(): boolean {
+    return this.source.isWebSocket === true;
+  }
+
   /** True once the client went away before the response was complete. */
   get disconnected(): boolean {
     return this.source.disconnected?.() ?? false;

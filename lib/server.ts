@@ -15,8 +15,19 @@ const IDLE_GRACE_MS = 250;
 export class InFlight {
   private active = 0;
   private waiters: Array<() => void> = [];
+  private readonly goAwayListeners: Array<() => void> = [];
   /** True once the server is closing: responses then ask the client to close the connection. */
   closing = false;
+
+  /** Adds what closes long-lived sessions (open websockets) when a graceful close gives up waiting. */
+  onGoAway(listener: () => void): void {
+    this.goAwayListeners.push(listener);
+  }
+
+  /** Tells long-lived sessions to end now (websockets close with 1001). */
+  goAway(): void {
+    for (const listener of this.goAwayListeners) listener();
+  }
 
   /** How many requests are in flight now. */
   get size(): number {
@@ -57,7 +68,7 @@ export const FORCED_CLOSE_EVENT = 'stackware:forced-close';
  * keep-alive connections after 250 ms (answering, with `Connection: close`, the
  * requests that arrive on them meanwhile), lets the requests in flight and their background tasks finish, then runs
  * `afterClose` (the lifespan's shutdown) and the callback. Connections still open after
- * `timeoutSeconds` are closed by force.
+ * `timeoutSeconds` are closed by force, open websockets with 1001 (going away).
  */
 export function makeGraceful(server: Server, inFlight: InFlight, timeoutSeconds: number, afterClose: () => Promise<void>): Server {
   let closing: Promise<Error | undefined> | undefined;
@@ -74,6 +85,7 @@ export function makeGraceful(server: Server, inFlight: InFlight, timeoutSeconds:
         timer = setTimeout(() => {
           // Said before it happens, so a supervisor can report how many requests were cut off.
           server.emit(FORCED_CLOSE_EVENT, inFlight.size);
+          inFlight.goAway();
           server.closeAllConnections();
           done();
         }, timeoutSeconds * 1000);

@@ -69,3 +69,33 @@ describe('the Express/Connect integration', () => {
     expect(JSON.parse(result.stdout.trim())).toEqual([]);
   });
 });
+
+describe('ws, the websocket peer', () => {
+  it("import { Application } from 'stackware' and declaring a websocket route do not load ws; serving a websocket does", () => {
+    const script = `
+      const loaded = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/ws/'));
+      const stackware = require('./lib/index.ts');
+      const app = new stackware.Application();
+      app.websocket('/ws', async (ws) => { await ws.accept(); await ws.close(); });
+      app.get('/', () => 'ok');
+      const atImport = loaded();
+      // The test's own client: loaded, then forgotten, so that the server's load shows.
+      const { WebSocket } = require('ws');
+      for (const file of Object.keys(require.cache)) if (file.includes('/node_modules/ws/')) delete require.cache[file];
+      app.listen(0, '127.0.0.1').then(async (server) => {
+        const port = server.address().port;
+        await fetch('http://127.0.0.1:' + port + '/');
+        const before = loaded();
+        const client = new WebSocket('ws://127.0.0.1:' + port + '/ws');
+        client.on('close', () => {
+          console.log(JSON.stringify({ atImport, before, after: loaded() }));
+          server.close();
+        });
+      });
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.trim())).toEqual({ atImport: false, before: false, after: true });
+  });
+});
+

@@ -219,16 +219,26 @@ function fallback500(error: unknown, logger: ErrorLogger): globalThis.Response {
   });
 }
 
+const NO_WEBSOCKETS =
+  'WebSocket upgrades are not supported by the Fetch adapter (app.fetch); serve websockets with app.listen() or the Node adapter';
+
+/** The answer to a websocket handshake: a 501 saying so, before the stack (no handler could get a socket). */
+function upgradeUnsupported(): globalThis.Response {
+  return new globalThis.Response(NO_WEBSOCKETS, { status: 501, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
 /**
  * Serves `app` as a web-standard handler (Deno, Bun, Cloudflare Workers, Node's own `Request`):
  * the same stack as on `node:http`. The request body is read from the web stream as it arrives; a
  * streaming response becomes a `ReadableStream` pulled one chunk per read, stopped (`return()`)
  * when the consumer cancels it. `request.signal` aborts when the web request's signal does.
  * Background tasks and request-scoped dependency exit code run once the body has been read to its
- * end or cancelled.
+ * end or cancelled. A websocket handshake (`Upgrade: websocket`) is answered 501 before the stack:
+ * this adapter cannot hand a socket to a handler.
  */
 export function createFetchHandler(app: RequestApp, logger: ErrorLogger = console): FetchHandler {
   return async (webRequest) => {
+    if (webRequest.headers.get('upgrade')?.toLowerCase() === 'websocket') return upgradeUnsupported();
     const source = new FetchRequestSource(webRequest);
     const request = new Request(source, app);
     let response: Response;

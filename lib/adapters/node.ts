@@ -59,6 +59,12 @@ class NodeRequestSource implements RequestSource {
     return this.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>;
   }
 
+  get isWebSocket(): boolean {
+    // Node's parser flag (an `Upgrade` header with `Connection: upgrade`), checked first: it keeps
+    // ordinary requests from building `req.headers`.
+    return (this.req as { upgrade?: boolean }).upgrade === true && isWebSocketUpgrade(this.req);
+  }
+
   disconnected(): boolean {
     return this.res.destroyed && !this.res.writableFinished;
   }
@@ -258,21 +264,40 @@ export function notAResponse(value: unknown): TypeError {
   return new TypeError(`The application resolved to ${describeValue(value)} instead of a Response`);
 }
 
+/** True for `Upgrade: websocket` on a GET (the only upgrade the Node adapter performs). */
+export function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return req.method === 'GET' && upgrade !== undefined && upgrade.toLowerCase() === 'websocket';
+}
+
+/** Takes over a `101` answer (the websocket upgrade, see `createUpgradeListener`); false when it cannot. */
+export type UpgradeHook = (res: ServerResponse, request: Request, response: Response) => boolean;
+
+const NO_UPGRADE =
+  'A websocket handshake was accepted, but this server does not hand upgrades to the application: ' +
+  "serve with app.listen(), or add server.on('upgrade', app.upgradeCallback())";
+
 /**
  * Serves `app` on Node's `http` server: `http.createServer(createRequestListener(app))`. With
  * `inFlight`, each request is counted until its response and background work are done. `limits`
  * override the application's send timeout and lingering close (`stackware serve --timeout-send`).
+ * Websocket handshakes need the server's `'upgrade'` listener too: see `createUpgradeListener`.
  */
 export function createRequestListener(
   app: RequestApp,
   logger: ErrorLogger = console,
   inFlight?: InFlight,
   limits: Partial<ConnectionLimits> = {},
+  upgrade?: UpgradeHook,
 ): RequestListener {
   const connection = connectionLimits(app, limits);
   const respond = (res: ServerResponse, request: Request, response: Response): void => {
     // Only reachable from JavaScript (an exception handler answering null, say): a 500, not a hang.
     if (!(response instanceof Response)) return fail(res, request, notAResponse(response));
+    if (response.statusCode === 101) {
+      if (upgrade?.(res, request, response) !== true) fail(res, request, new Error(NO_UPGRADE));
+      return;
+    }
     whenDone(res, request, response, logger, inFlight);
     try {
       send(res, request, response, logger, connection, inFlight);

@@ -42,21 +42,53 @@ export function refusal(request: Request, scopes: readonly string[], options: Re
   throw new HTTPException(403, undefined, insufficient === undefined ? undefined : { 'WWW-Authenticate': insufficient });
 }
 
+/** What {@link requires} needs of a websocket handler's argument (a `WebSocket`). */
+export interface GuardedWebSocket {
+  /** The handshake request. */
+  readonly request: Request;
+  /** Accepts the handshake. */
+  accept(options?: object): Promise<void>;
+  /** Closes (before `accept()`: refuses the handshake with an HTTP 403). */
+  close(code?: number, reason?: string): Promise<void>;
+}
+
+function isGuardedWebSocket(arg: unknown): arg is GuardedWebSocket {
+  const candidate = arg as Partial<GuardedWebSocket> | undefined;
+  return typeof candidate?.accept === 'function' && candidate.request !== undefined;
+}
+
 /**
  * Starlette's `requires`: wraps an endpoint so that a request without every one of `scopes` is
  * answered (see {@link RequiresOptions}) instead of reaching it. Sync endpoints stay sync; extra
- * arguments are passed through, so it composes with other wrappers.
+ * arguments are passed through, so it composes with other wrappers. Wrapping a websocket handler,
+ * a handshake without them is closed before `accept()` (the client gets an HTTP 403, as Starlette);
+ * annotate the handler's parameter (`async (ws: WebSocket) => ...`) so that this form is chosen.
  *
  * @throws TypeError when `endpoint` is not a function (Starlette's invalid decorator usage).
  */
 export function requires<A extends [Request, ...unknown[]], T>(
   scopes: string | readonly string[],
   endpoint: (...args: A) => T,
+  options?: RequiresOptions,
+): (...args: A) => T | Response;
+export function requires<W extends GuardedWebSocket>(
+  scopes: string | readonly string[],
+  handler: (websocket: W) => Promise<void> | void,
+): (websocket: W) => Promise<void>;
+export function requires(
+  scopes: string | readonly string[],
+  endpoint: (...args: unknown[]) => unknown,
   options: RequiresOptions = {},
-): (...args: A) => T | Response {
+): (...args: unknown[]) => unknown {
   if (typeof endpoint !== 'function') throw new TypeError('requires() wraps an endpoint: requires(scopes, (request) => ...)');
   const needed = typeof scopes === 'string' ? [scopes] : [...scopes];
-  return (...args: A) => refusal(args[0], needed, options) ?? endpoint(...args);
+  return (...args: unknown[]) => {
+    const first = args[0];
+    if (isGuardedWebSocket(first)) {
+      return hasRequiredScope(first.request, needed) ? Promise.resolve(endpoint(...args)).then(() => undefined) : first.close();
+    }
+    return refusal(first as Request, needed, options) ?? endpoint(...args);
+  };
 }
 
 /** Options of {@link RequiresMiddleware}. */

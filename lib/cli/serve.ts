@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequestListener } from '../adapters/node';
+import { createUpgradeListener } from '../adapters/node-upgrade';
 import type { HTTPApp } from '../middleware/base';
 import { AccessLogMiddleware } from '../middleware/accesslog';
 import { ConcurrencyLimitMiddleware } from '../middleware/concurrency';
@@ -86,6 +87,7 @@ async function start(app: HTTPApp, command: ServeCommand): Promise<Server> {
       command.gracefulTimeout ?? DEFAULT_GRACEFUL_TIMEOUT,
       async () => undefined,
     );
+    server.on('upgrade', createUpgradeListener(app, console, inFlight, { sendTimeout: command.sendTimeout }));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(command.port, command.host, () => {

@@ -3,6 +3,9 @@ import type { Request } from '../requests';
 import type { Endpoint } from './endpoint';
 import type { PathParams } from './params';
 import { Route, type RouteOptions } from './route';
+import type { WebSocketLimits } from '../websockets/connection';
+import { WebSocketRoute, type WebSocketHandler, type WebSocketRouteOptions } from '../websockets/route';
+import type { WebSocket } from '../websockets/websocket';
 
 /** Options of {@link APIRouter}; middleware declaring a `request.state` that `State` lacks is a compile error. */
 export interface APIRouterOptions<Prefix extends string = string, State extends object = never> {
@@ -34,6 +37,8 @@ export interface RouteDefinition {
   readonly options: RouteOptions<never>;
   /** The tags of the route and of the routers it went through. */
   readonly tags: readonly string[];
+  /** For a websocket route, its limits (`endpoint` is then its handler). */
+  readonly websocket?: WebSocketLimits;
 }
 
 /** `router.get(path, endpoint, options)` and its siblings on an {@link APIRouter}. */
@@ -89,6 +94,17 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
     this.definitions.push({ path, endpoint: endpoint as Endpoint, options, tags: [] });
   }
 
+  /** Adds a websocket route for `path` (below the prefix); see `Application.websocket`. */
+  websocket<Path extends string>(
+    path: Path,
+    handler: WebSocketHandler<WebSocket<State, PathParams<`${Prefix}${Path}`>>>,
+    options: WebSocketRouteOptions<State> = {},
+  ): void {
+    if (!path.startsWith('/')) throw new Error(`Routed paths must start with '/': ${JSON.stringify(path)}`);
+    const { middleware, name, ...limits } = options;
+    this.definitions.push({ path, endpoint: handler as unknown as Endpoint, options: { middleware, name }, tags: [], websocket: limits });
+  }
+
   /** Adds a GET (and HEAD) route. */
   readonly get: RouterMethod<State, Prefix> = (path, endpoint, options) => this.route(path, endpoint, { ...options, methods: ['GET'] });
   /** Adds a POST route. */
@@ -113,16 +129,21 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
         endpoint: definition.endpoint,
         options: { ...definition.options, middleware: [...(options.middleware ?? []), ...(definition.options.middleware ?? [])] },
         tags: [...(options.tags ?? []), ...definition.tags],
+        websocket: definition.websocket,
       });
     }
   }
 
   /** The `Route`s to add to an application, every prefix, middleware and tag applied. */
-  buildRoutes(options: IncludeOptions<State> = {}): Route[] {
+  buildRoutes(options: IncludeOptions<State> = {}): Array<Route | WebSocketRoute> {
     const prefix = options.prefix ?? '';
     checkPrefix(prefix);
     return this.definitions.map((definition) => {
-      const { path, endpoint, options: routeOptions, tags } = this.applied(definition, prefix, options.middleware ?? [], options.tags ?? []);
+      const { path, endpoint, options: routeOptions, tags, websocket } = this.applied(definition, prefix, options.middleware ?? [], options.tags ?? []);
+      if (websocket !== undefined) {
+        const handler = endpoint as unknown as WebSocketHandler<WebSocket<never, Record<string, unknown>>>;
+        return new WebSocketRoute<string, never>(path, handler, { ...websocket, middleware: routeOptions.middleware, name: routeOptions.name });
+      }
       return new Route<string, never>(path, endpoint, { ...routeOptions, tags });
     });
   }
@@ -133,6 +154,7 @@ export class APIRouter<State extends object = Record<string, unknown>, Prefix ex
       endpoint: definition.endpoint,
       options: { ...definition.options, middleware: [...middleware, ...this.middleware, ...(definition.options.middleware ?? [])] },
       tags: [...tags, ...this.tags, ...definition.tags],
+      websocket: definition.websocket,
     };
   }
 }

@@ -8,6 +8,9 @@ import { urlPathFor } from './reverse';
 import { isCompiledRoute, Match, type BaseRoute } from './route';
 import { DEFAULT_MAX_PARAM_LENGTH } from './template';
 
+/** The method a websocket handshake is routed with (only a `WebSocketRoute` matches it). */
+export const WEBSOCKET_METHOD = 'WEBSOCKET';
+
 /** Options of {@link Router}. */
 export interface RouterOptions {
   /** Redirect `/path/` to `/path` (and back) when only the other one has a route. Default true. */
@@ -97,7 +100,9 @@ export class Router implements HTTPApp {
    * Hands the request to the first route that fully matches. Otherwise, in this order: a 405 when the
    * path matched for other methods only, a trailing-slash redirect (see {@link RouterOptions.redirectSlashes}),
    * a 404. The 405 and 404 are rejections with an `HTTPException`. On a match, `request.route` and
-   * `request.routeTemplate` name the route; on a 405, a redirect or a 404 both are undefined.
+   * `request.routeTemplate` name the route; on a 405, a redirect or a 404 both are undefined. A
+   * websocket handshake (`request.isWebSocket`) matches only websocket routes (a route's `matches`
+   * gets the method `WEBSOCKET`), and without one it is a 404: no 405, no redirect.
    */
   handle(request: Request): Promise<Response> {
     const outcome = this.handleOrError(request);
@@ -111,7 +116,9 @@ export class Router implements HTTPApp {
    */
   handleOrError(request: Request): Promise<Response> | HTTPException {
     const routePath = routePathOf(request);
-    const method = request.method;
+    // A handshake matches only websocket routes; an HTTP route on its path gives it a 404, not a 405.
+    const websocket = request.isWebSocket;
+    const method = websocket ? WEBSOCKET_METHOD : request.method;
     const routes = this.routes;
     const index = this.currentIndex();
     let partial = false;
@@ -133,6 +140,7 @@ export class Router implements HTTPApp {
     }
     request.route = undefined;
     request.routeTemplate = undefined;
+    if (websocket) return Promise.reject(routingError(404));
     if (partial) {
       return routingError(405, 'Method Not Allowed', { allow: [...(allowed ?? [])].join(', ') });
     }

@@ -257,3 +257,22 @@ describe('app.fetch', () => {
     expect(logger.errors).toHaveLength(1);
   });
 });
+
+describe('the Fetch adapter and websockets', () => {
+  it('answers a websocket handshake 501 with a message saying what serves websockets, before the stack', async () => {
+    const app = quietApp();
+    let reached = false;
+    app.middleware('http')((request, callNext) => {
+      reached = true;
+      return callNext(request);
+    });
+    app.websocket('/ws', async (ws) => ws.accept());
+    const res = await app.fetch(
+      new globalThis.Request('http://localhost/ws', { headers: { upgrade: 'websocket', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' } }),
+    );
+    expect(res.status).toBe(501);
+    expect(await res.text()).toMatch(/not supported by the Fetch adapter.*app\.listen\(\)/);
+    expect(reached).toBe(false);
+    expect((await app.fetch(new globalThis.Request('http://localhost/ws'))).status).toBe(404);
+  });
+});

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { app } from '../../docs/examples/showcase/app';
+import { buffer, nextMessage, opened, serveWs, WsClient } from '../websockets/ws-client';
 
 const SECONDS = /^\d+(\.\d+)?(e-\d+)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -91,4 +92,25 @@ describe('docs/examples/showcase/app.ts (what `npm start` serves)', () => {
     await client().post('/session/reset').set('Host', '127.0.0.1:8000').set('Origin', 'http://127.0.0.1:8000').expect(200).expect({ visits: 0 });
     await client().post('/session/reset').set('Origin', ORIGIN).set('Sec-Fetch-Site', 'same-site').expect(200);
   });
+
+  it('echoes over a websocket whose 101 went through the stack (X-Request-ID on it), and refuses a foreign Host', async () => {
+    const served = await serveWs(app);
+    try {
+      const ws = new WsClient(`${served.url}/ws/echo`, { headers: { 'x-request-id': 'ws-demo-1' } });
+      served.clients.add(ws);
+      buffer(ws);
+      const upgrade = new Promise<Record<string, unknown>>((resolve) => ws.once('upgrade', (res) => resolve({ ...res.headers })));
+      await opened(ws);
+      expect(await upgrade).toMatchObject({ 'x-request-id': 'ws-demo-1' });
+      expect((await upgrade)['x-process-time']).toMatch(SECONDS);
+      ws.send('ping');
+      expect(await nextMessage(ws)).toBe('ping');
+      ws.send(Buffer.from([1, 2, 3]));
+      expect([...((await nextMessage(ws)) as Buffer)]).toEqual([1, 2, 3]);
+      expect((await served.refused('/ws/echo', { headers: { host: 'evil.test' } })).status).toBe(400);
+    } finally {
+      await served.close();
+    }
+  });
 });
+

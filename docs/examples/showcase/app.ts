@@ -80,3 +80,10 @@ app.get('/slow', async (request) => {
   await sleep(10_000, undefined, { signal: request.signal });
   return { message: 'never sent' };
 });
+
+// A handshake goes through every middleware above: the 101 carries X-Request-ID and
+// X-Process-Time, TrustedHost refuses a foreign Host, and the 5 s timeout covers the handshake only.
+app.websocket('/ws/echo', async (ws) => {
+  await ws.accept();
+  for await (const message of ws) await (typeof message === 'string' ? ws.sendText(message) : ws.sendBytes(message));
+});
