@@ -423,7 +423,9 @@ async function main(): Promise<void> {
     `Written by \`npx tsc -p tsconfig.build.json && ${[...settings, ''].join(' ')}npx tsx bench/stack-bench.ts\` (bench/stack-bench.ts) on ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(1)} minutes. ` +
       `Machine: ${machine.nproc} cores, ${machine.cpuModel}, Node ${machine.node}, ${machine.kernel}; load average at start ${machine.loadAverage}; ` +
       `calibration loop ${calibrationBefore} ms before, ${calibrationAfter} ms after (25–33 ms on a quiet machine). ` +
-      `**The machine was shared and loaded** (other engineers' test runs on both cores): ${noisy} of ${total} runs had other processes using more than ${MAX_INTERFERENCE} cores; compare the ratios (taken within a round, between runs seconds apart), not microseconds across runs.`,
+      (noisy > total / 10
+        ? `**The machine was shared and loaded**: ${noisy} of ${total} runs had other processes using more than ${MAX_INTERFERENCE} cores; compare the ratios (taken within a round, between runs seconds apart), not microseconds across runs.`
+        : `The machine was quiet: ${noisy} of ${total} runs had other processes using more than ${MAX_INTERFERENCE} cores; still, compare the ratios (taken within a round), not microseconds across machines.`),
     '',
     `Servers \`taskset -c 1 node bench/servers/stack-<contestant>.mjs --case=CASE\`, load \`taskset -c 0 wrk -t1 -c${CONNECTIONS} -d${SECONDS}s -H 'Origin: ${ORIGIN}' -H 'Accept-Encoding: gzip' [-H 'Cookie: session=…'] http://127.0.0.1:PORT/items/42\`. ` +
       `${ROUNDS} interleaved rounds (a block per case in a shuffled order, the contestants shuffled within it), one warm-up second per server before. ` +
