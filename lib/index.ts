@@ -151,7 +151,7 @@ export { ServerTiming, ServerTimingMiddleware, serverTiming } from './middleware
 export { TimeoutMiddleware, type TimeoutOptions } from './middleware/timeout';
 export { bodyless, discardBody, sendsNoBody } from './responses';
 export { PrometheusMiddleware, metricsEndpoint, methodLabel, type MetricsRegistry, type PrometheusOptions } from './middleware/prometheus';
-export { OpenTelemetryMiddleware, type OpenTelemetryOptions } from './middleware/opentelemetry';
+export { OpenTelemetryMiddleware, type MeterProviderLike, type OpenTelemetryOptions, type TracerProviderLike } from './middleware/opentelemetry';
 export { RequestLogger, pinoBackend, type LogBackend, type LoggedRequest, type PinoLike, type RequestLogFields } from './request-log';
 export {
   ConnectMiddleware,

@@ -1,12 +1,33 @@
 import { createPublicKey, type JsonWebKey, type KeyObject, type webcrypto } from 'node:crypto';
-import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { JWTVerifyGetKey } from 'jose';
 import type { Request } from '../requests';
 import { AuthCredentials, InvalidCredentials, type AuthenticationBackend, type BaseUser } from '../middleware/authentication';
 import type { Challenge } from './slot';
 import { bearerChallenge, bearerToken } from './bearer';
 import { loadJose, type JoseModule } from './jose';
 
-export type { JWTPayload } from 'jose';
+/**
+ * The claims of a verified token (jose's `JWTPayload`, declared here so that stackware's published
+ * types do not need jose installed: it is an optional peer).
+ */
+export interface JWTPayload {
+  /** Issuer. */
+  iss?: string;
+  /** Subject. */
+  sub?: string;
+  /** Audience. */
+  aud?: string | string[];
+  /** Token id. */
+  jti?: string;
+  /** Not before (seconds since the epoch). */
+  nbf?: number;
+  /** Expiry (seconds since the epoch). */
+  exp?: number;
+  /** Issued at (seconds since the epoch). */
+  iat?: number;
+  /** Any other claim. */
+  [claim: string]: unknown;
+}
 
 /** Algorithms for a shared secret. */
 export type HMACAlgorithm = 'HS256' | 'HS384' | 'HS512';

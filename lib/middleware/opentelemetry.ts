@@ -8,12 +8,27 @@ import type { Request } from '../requests';
 import type { Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
 
+/**
+ * An OpenTelemetry `TracerProvider`, described by shape so that stackware's published types do not
+ * need `@opentelemetry/api` installed (it is an optional peer); the api's own type fits it.
+ */
+export interface TracerProviderLike {
+  /** Returns a tracer (`@opentelemetry/api`'s `Tracer`). */
+  getTracer(name: string, version?: string, options?: { schemaUrl?: string }): unknown;
+}
+
+/** An OpenTelemetry `MeterProvider`, by shape (see {@link TracerProviderLike}). */
+export interface MeterProviderLike {
+  /** Returns a meter (`@opentelemetry/api`'s `Meter`). */
+  getMeter(name: string, version?: string, options?: { schemaUrl?: string }): unknown;
+}
+
 /** Options of {@link OpenTelemetryMiddleware}; every one is optional. */
 export interface OpenTelemetryOptions {
   /** Where spans go. Default: the globally registered provider (`trace.setGlobalTracerProvider`, `NodeSDK`). */
-  tracerProvider?: OTelApi.TracerProvider;
+  tracerProvider?: TracerProviderLike;
   /** Where the metrics go. Default: the globally registered one (`metrics.setGlobalMeterProvider`, `NodeSDK`). */
-  meterProvider?: OTelApi.MeterProvider;
+  meterProvider?: MeterProviderLike;
   /** Request paths neither traced nor measured (health checks, the metrics scrape). Default `[]`. */
   skipPaths?: readonly string[];
 }
@@ -70,7 +85,11 @@ export class OpenTelemetryMiddleware extends BaseHTTPMiddleware<OpenTelemetryOpt
     super(app, options);
     checkOptions(options);
     this.api = loadOpenTelemetryApi();
-    this.providers = new Providers(this.api, options?.tracerProvider, options?.meterProvider);
+    this.providers = new Providers(
+      this.api,
+      options?.tracerProvider as OTelApi.TracerProvider | undefined,
+      options?.meterProvider as OTelApi.MeterProvider | undefined,
+    );
     this.skipPaths = new Set(options?.skipPaths ?? []);
   }
 
