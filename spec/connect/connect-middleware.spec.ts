@@ -15,19 +15,9 @@ import {
   type Response,
 } from 'stackware';
 import { recordingLogger } from '../helpers';
-import { served } from './helpers';
+import { servedPerTest } from './helpers';
 
-type Server = Awaited<ReturnType<typeof served>>;
-let server: Server | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start(app: Application): Promise<Server> {
-  server = await served(app);
-  return server;
-}
+const start = servedPerTest();
 
 class Outer extends BaseHTTPMiddleware {
   override async dispatch(request: Request, callNext: CallNext): Promise<Response> {

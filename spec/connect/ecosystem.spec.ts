@@ -8,18 +8,9 @@ import morgan from 'morgan';
 import multer from 'multer';
 import { APIRouter, Application, BaseHTTPMiddleware, Middleware, PlainTextResponse, connectMiddleware, connectRequest, type CallNext, type Request, type Response } from 'stackware';
 import { requestBytes, within } from '../helpers';
-import { served } from './helpers';
+import { servedPerTest } from './helpers';
 
-type Server = Awaited<ReturnType<typeof served>>;
-let server: Server | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-async function start(app: Application): Promise<Server> {
-  server = await served(app);
-  return server;
-}
+const start = servedPerTest();
 
 describe('helmet', () => {
   it('adds its security headers to the response a stackware route answers', async () => {

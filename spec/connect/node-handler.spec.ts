@@ -17,14 +17,9 @@ import {
   type Response,
 } from 'stackware';
 import { requestBytes, within } from '../helpers';
-import { served } from './helpers';
+import { servedPerTest } from './helpers';
 
-type Server = Awaited<ReturnType<typeof served>>;
-let server: Server | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = servedPerTest();
 
 function legacyApp(): express.Express {
   const legacy = express();
@@ -79,7 +74,7 @@ function app(): Application {
 
 describe('an Express 5 app mounted with fromNodeHandler', () => {
   it('answers its own routes under the prefix, with req.url relative, req.baseUrl the prefix and req.originalUrl the target', async () => {
-    server = await served(app());
+    const server = await start(app());
     expect(await (await server.fetch('/legacy/hello')).json()).toEqual({ hello: 'from express' });
     const where = await server.fetch('/legacy/where/a%20b?q=1');
     expect(where.headers.get('x-legacy')).toBe('yes');
@@ -88,7 +83,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
   });
 
   it('the stackware CORS, request id and cookie middleware outside apply to its answers', async () => {
-    server = await served(app());
+    const server = await start(app());
     const response = await server.fetch('/legacy/cookie', { headers: { origin: 'https://app.example', 'x-request-id': 'abc-123' } });
     expect(await response.text()).toBe('set');
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
@@ -98,7 +93,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
   });
 
   it('its own 404 and error handler answer, behind the stackware middleware', async () => {
-    server = await served(app());
+    const server = await start(app());
     const missing = await server.fetch('/legacy/nope', { headers: { origin: 'https://app.example' } });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ legacy404: true });
@@ -110,14 +105,14 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
   });
 
   it('reads a JSON POST with express.json() without hanging', async () => {
-    server = await served(app());
+    const server = await start(app());
     const response = await server.fetch('/legacy/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
     expect(response.status).toBe(201);
     expect(await response.json()).toEqual({ got: { x: 1 } });
   });
 
   it('streams an answer written over time', async () => {
-    server = await served(app());
+    const server = await start(app());
     const response = await server.fetch('/legacy/stream');
     expect(response.headers.get('x-request-id')).toMatch(/.+/);
     expect(await response.text()).toBe('a'.repeat(2000) + 'b'.repeat(2000) + 'c'.repeat(2000));
@@ -126,7 +121,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
   it('under Connect compression outside the mount, its answer is compressed once', async () => {
     const application = app();
     application.addMiddleware(connectMiddleware(compression()));
-    server = await served(application);
+    const server = await start(application);
     for (const path of ['/legacy/stream', '/legacy/where/1']) {
       const response = await within(requestBytes(server.url, { path, headers: { 'accept-encoding': 'gzip' } }), 5000, path);
       expect(response.headers['content-encoding']).toBe(path.endsWith('stream') ? 'gzip' : undefined);
@@ -145,7 +140,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
     const application = new Application();
     application.mount('/legacy', fromNodeHandler(legacy));
     application.addMiddleware(connectMiddleware(session({ secret: 'a-test-secret', resave: false, saveUninitialized: false })));
-    server = await served(application);
+    const server = await start(application);
     const first = await server.fetch('/legacy/visit');
     expect(await first.json()).toEqual({ visits: 1 });
     const cookie = first.headers.getSetCookie()[0]?.split(';')[0] ?? '';
@@ -153,7 +148,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
   });
 
   it('answers HEAD with the head of its GET answer and no body', async () => {
-    server = await served(app());
+    const server = await start(app());
     const head = await within(requestBytes(server.url, { path: '/legacy/hello', method: 'HEAD' }), 5000, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String(JSON.stringify({ hello: 'from express' }).length));
@@ -163,7 +158,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
   it('under stackware GZipMiddleware outside, its streaming answer is compressed by it', async () => {
     const application = app();
     application.addMiddleware(GZipMiddleware, { minimumSize: 100 });
-    server = await served(application);
+    const server = await start(application);
     const response = await within(requestBytes(server.url, { path: '/legacy/stream', headers: { 'accept-encoding': 'gzip' } }), 5000, 'gzip');
     expect(response.headers['content-encoding']).toBe('gzip');
     expect(gunzipSync(response.body).toString()).toBe('a'.repeat(2000) + 'b'.repeat(2000) + 'c'.repeat(2000));
@@ -186,7 +181,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
       }),
     );
     application.addMiddleware(TimeoutMiddleware, { seconds: 0.1 });
-    server = await served(application);
+    const server = await start(application);
     const response = await server.fetch('/slow/x');
     expect(response.status).toBe(504);
     expect(await response.json()).toEqual({ detail: 'Gateway Timeout' });
@@ -201,7 +196,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
     });
     const application = new Application();
     application.mount('/legacy', fromNodeHandler(bare));
-    server = await served(application);
+    const server = await start(application);
     expect(await (await server.fetch('/legacy/here')).text()).toBe('here');
     const missing = await server.fetch('/legacy/missing');
     expect(missing.status).toBe(404);
@@ -223,7 +218,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
         });
       }),
     );
-    server = await served(application);
+    const server = await start(application);
     const controller = new AbortController();
     const response = await fetch(`${server.url}/ticks/`, { signal: controller.signal });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -241,7 +236,7 @@ describe('an Express 5 app mounted with fromNodeHandler', () => {
         res.end(`raw ${req.url}`);
       }),
     );
-    server = await served(application);
+    const server = await start(application);
     expect(await (await server.fetch('/raw/x/y')).text()).toBe('raw /x/y');
   });
 });

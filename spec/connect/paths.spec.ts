@@ -2,14 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Application, Mount, connectMiddleware, type ConnectNext } from 'stackware';
 import { normalizePath, splitBelow } from '../../lib/connect/paths';
 import { rawExchange, requestBytes } from '../helpers';
-import { served } from './helpers';
+import { servedPerTest } from './helpers';
 
-type Server = Awaited<ReturnType<typeof served>>;
-let server: Server | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = servedPerTest();
 
 const seen: string[] = [];
 function guard(req: IncomingMessage & { baseUrl?: string }, res: ServerResponse, next: ConnectNext): void {
@@ -37,7 +32,7 @@ describe('a path-scoped Connect middleware', () => {
   it.each(['/admin', '/admin/', '/admin/users', '/%61dmin', '/%61dmin/users', '/ADMIN', '//admin', '/x/../admin', '/./admin/users', '/admin%2Fusers'])(
     'guards %s',
     async (path) => {
-      server = await served(app());
+      const server = await start(app());
       const answer = await rawExchange(server.url, `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, 3000);
       expect(answer).toMatch(/^HTTP\/1\.1 403 /);
       expect(answer.endsWith('admins only')).toBe(true);
@@ -45,13 +40,13 @@ describe('a path-scoped Connect middleware', () => {
   );
 
   it('leaves /administrator and other paths alone', async () => {
-    server = await served(app());
+    const server = await start(app());
     expect((await requestBytes(server.url, { path: '/administrator' })).body.toString()).toBe('"not an admin page"');
     expect(seen).toEqual([]);
   });
 
   it('sees req.url below the prefix, still encoded, and req.baseUrl the prefix; next() restores them', async () => {
-    server = await served(app());
+    const server = await start(app());
     const response = await requestBytes(server.url, { path: '/admin/users?x=%20', headers: { authorization: 'Bearer admin' } });
     expect(response.body.toString()).toBe('"users"');
     expect(seen).toEqual(['/admin /users?x=%20']);

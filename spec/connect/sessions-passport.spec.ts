@@ -8,14 +8,9 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { Application, HTTPException, connectMiddleware, connectRequest, type Request } from 'stackware';
 import { describeWith } from '../helpers';
 import { REDIS_MISSING, redisAvailable, redisClient, startRedis, type RedisServer } from '../redis-server';
-import { served } from './helpers';
+import { servedPerTest } from './helpers';
 
-type Server = Awaited<ReturnType<typeof served>>;
-let server: Server | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const start = servedPerTest();
 
 interface Visits {
   session: session.Session & { views?: number };
@@ -34,7 +29,7 @@ function sessionApp(store?: session.Store): Application {
 }
 
 async function countTwice(app: Application): Promise<{ first: { views: number; id: string }; second: { views: number; id: string } }> {
-  server = await served(app);
+  const server = await start(app);
   const one = await server.fetch('/count');
   const cookie = one.headers.getSetCookie()[0]?.split(';')[0];
   expect(cookie).toMatch(/^connect\.sid=/);
@@ -105,7 +100,7 @@ function loginApp(): Application {
 
 describe('passport with passport-local', () => {
   it('logs in with a form POST, then a protected stackware route sees req.user', async () => {
-    server = await served(loginApp());
+    const server = await start(loginApp());
     expect((await server.fetch('/me')).status).toBe(401);
     const login = await server.fetch('/login', {
       method: 'POST',
@@ -121,7 +116,7 @@ describe('passport with passport-local', () => {
   });
 
   it('answers a wrong password with passport’s own 401, and the route never runs', async () => {
-    server = await served(loginApp());
+    const server = await start(loginApp());
     const login = await server.fetch('/login', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -1,19 +1,9 @@
-import { nextMessage, serveWs, type Served } from '../websockets/ws-client';
-import type { Application } from 'stackware';
-
-async function using(app: Application, body: (served: Served) => Promise<void>): Promise<void> {
-  const served = await serveWs(app);
-  try {
-    await body(served);
-  } finally {
-    await served.close();
-  }
-}
+import { nextMessage, usingServed } from '../websockets/ws-client';
 
 describe('docs/websockets.md', () => {
   it('echo: echoes text messages next to an HTTP route', async () => {
     const { app } = require('../../docs/examples/websockets/echo') as typeof import('../../docs/examples/websockets/echo');
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect(await (await fetch(`${served.http}/`)).json()).toEqual({ message: 'Hello World' });
       const ws = await served.open('/echo');
       ws.send('Hello, world!');
@@ -23,7 +13,7 @@ describe('docs/websockets.md', () => {
 
   it('guarded: the middleware refuses a handshake without the token (401), adds its header to the 101; the handler checks Origin and the message shape', async () => {
     const { app } = require('../../docs/examples/websockets/guarded') as typeof import('../../docs/examples/websockets/guarded');
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect(await served.refused('/rooms/7')).toMatchObject({ status: 401, body: 'Unauthorized' });
       expect((await served.refused('/rooms/7?token=secret', { headers: { origin: 'https://evil.example' } })).status).toBe(403);
       const ws = await served.open('/rooms/7?token=secret', { headers: { origin: 'https://app.example.com' } });
@@ -47,7 +37,7 @@ describe('docs/websockets.md', () => {
 
   it('chat: broadcasts to every connection of the process, names from the session, refuses the anonymous', async () => {
     const { app } = require('../../docs/examples/websockets/chat') as typeof import('../../docs/examples/websockets/chat');
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const login = async (name: string): Promise<string> => {
         const res = await fetch(`${served.http}/login/${name}`, { method: 'POST' });
         return (res.headers.get('set-cookie') ?? '').split(';')[0];

@@ -1,16 +1,7 @@
 // Limits of a websocket connection: message size, keep-alive, backpressure, shutdown, leaks.
 import { Application, type WebSocket } from 'stackware';
 import { recordingLogger, sleep, within } from '../helpers';
-import { closed, nextMessage, serveWs, WsClient, type Served } from './ws-client';
-
-async function using(app: Application, body: (served: Served) => Promise<void>): Promise<void> {
-  const served = await serveWs(app);
-  try {
-    await body(served);
-  } finally {
-    await served.close();
-  }
-}
+import { closed, nextMessage, serveWs, WsClient, usingServed } from './ws-client';
 
 const echo = async (ws: WebSocket): Promise<void> => {
   await ws.accept();
@@ -30,7 +21,7 @@ describe('websocket limits', () => {
       }
     });
     app.websocket('/small', echo, { maxMessageSize: 10 });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = await served.open('/default');
       ws.send(Buffer.alloc(1024 * 1024));
       expect((await nextMessage(ws, 5000)).length).toBe(1024 * 1024);
@@ -62,7 +53,7 @@ describe('websocket limits', () => {
         seen = error;
       }
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const alive = await served.open('/ws');
       const dead = await served.open('/ws', { autoPong: false });
       const deadClosed = closed(dead, 3000);
@@ -88,7 +79,7 @@ describe('websocket limits', () => {
       }
       await ws.close();
     }, { sendHighWaterMark: 256 * 1024 });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = new WsClient(`${served.url}/flood`);
       served.clients.add(ws);
       await within(new Promise((resolve) => ws.once('upgrade', resolve)), 3000, 'the upgrade');
@@ -122,7 +113,7 @@ describe('websocket limits', () => {
         seen = error;
       }
     }, { sendHighWaterMark: 64 * 1024, sendTimeout: 0.3 });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = new WsClient(`${served.url}/flood`);
       served.clients.add(ws);
       await within(new Promise((resolve) => ws.once('upgrade', resolve)), 3000, 'the upgrade');

@@ -26,16 +26,7 @@ import {
 } from 'stackware';
 import { createServer } from 'node:http';
 import { rawExchange, recordingLogger, sleep, within } from '../helpers';
-import { closed, nextMessage, serveWs, WsClient, type Served } from './ws-client';
-
-async function using(app: Application, body: (served: Served) => Promise<void>): Promise<void> {
-  const served = await serveWs(app);
-  try {
-    await body(served);
-  } finally {
-    await served.close();
-  }
-}
+import { closed, nextMessage, WsClient, type Served, usingServed } from './ws-client';
 
 function deferred<T = void>(): { wait: () => Promise<T>; resolve: (value: T) => void } {
   let resolve!: (value: T) => void;
@@ -87,7 +78,7 @@ describe('a websocket handshake travels the middleware stack', () => {
       reached = true;
       await echo(ws);
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const answer = await served.refused('/ws');
       expect(answer).toMatchObject({ status: 401, body: 'Unauthorized' });
       expect(answer.headers['www-authenticate']).toBe('Bearer');
@@ -109,7 +100,7 @@ describe('a websocket handshake travels the middleware stack', () => {
         await ws.close();
       }),
     );
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect((await served.refused('/ws')).status).toBe(403);
       expect(await served.refused('/ws', { headers: { authorization: 'Basic foobar' } })).toMatchObject({ status: 400, body: 'Invalid credentials' });
       const ws = await served.open('/ws', { headers: { authorization: 'Bearer good' } });
@@ -132,7 +123,7 @@ describe('a websocket handshake travels the middleware stack', () => {
     app.addMiddleware(RequestIdMiddleware);
     app.websocket('/ws', echo);
     app.get('/ws', () => 'plain');
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const headers = await upgradeHeaders(served, '/ws', { 'x-request-id': 'abc-123' });
       expect(headers['x-tag']).toBe('handshake');
       expect(headers['x-request-id']).toBe('abc-123');
@@ -160,7 +151,7 @@ describe('a websocket handshake travels the middleware stack', () => {
       await ws.sendJson({ context: store.getStore(), requestId: requestId(), stateId: ws.state.requestId, session: ws.session });
       await ws.close();
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const login = await fetch(`${served.http}/login`);
       const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
       expect(cookie).toMatch(/^session=/);
@@ -179,7 +170,7 @@ describe('a websocket handshake travels the middleware stack', () => {
       await ws.sendJson({ url: String(ws.url), client: ws.client?.host });
       await ws.close();
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect((await served.refused('/ws', { headers: { host: 'evil.test' } })).status).toBe(400);
       const ws = await served.open('/ws', { headers: { host: 'example.com', 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } });
       expect(JSON.parse(String(await nextMessage(ws)))).toEqual({ url: 'wss://example.com/ws', client: '203.0.113.9' });
@@ -203,7 +194,7 @@ describe('a websocket handshake travels the middleware stack', () => {
       await ws.sendText('still here after the timeout');
       await ws.close();
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const headers = await upgradeHeaders(served, '/ws', { origin: 'https://app.test', 'accept-encoding': 'gzip' });
       expect(headers['content-encoding']).toBeUndefined();
       expect(String(headers.vary)).not.toMatch(/accept-encoding/i);
@@ -231,7 +222,7 @@ describe('the handshake answer', () => {
       throw new WebSocketException(1008, 'no');
     });
     app.websocket('/forgot', async () => undefined);
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect((await served.refused('/close')).status).toBe(403);
       expect((await served.refused('/boom')).status).toBe(500);
       expect((await served.refused('/policy')).status).toBe(403);
@@ -252,7 +243,7 @@ describe('the handshake answer', () => {
       await ws.accept();
       throw new WebSocketException(1008, 'policy');
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = await served.open('/boom');
       const close = closed(ws);
       ws.send('x');
@@ -270,7 +261,7 @@ describe('the handshake answer', () => {
     const app = new Application({ logger: recordingLogger() });
     app.get('/http', () => 'http');
     app.websocket('/ws', echo);
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect((await served.refused('/nowhere')).status).toBe(404);
       expect((await served.refused('/http')).status).toBe(404);
       expect((await fetch(`${served.http}/ws`)).status).toBe(404);
@@ -288,7 +279,7 @@ describe('the handshake answer', () => {
     app.websocket('/ws', async (ws) => {
       await ws.accept().catch((error: unknown) => seen.resolve(error));
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       expect(await served.refused('/ws')).toMatchObject({ status: 503, body: 'replaced' });
       expect(await seen.wait()).toMatchObject({ name: 'WebSocketDisconnect', code: 1006 });
     });
@@ -297,7 +288,7 @@ describe('the handshake answer', () => {
   it('an upgrade to another protocol than websocket is served as an ordinary request, then the connection closed', async () => {
     const app = new Application({ logger: recordingLogger() });
     app.get('/', (request) => ({ websocket: request.isWebSocket }));
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const answer = await rawExchange(served.http, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
       expect(answer).toMatch(/^HTTP\/1.1 200 OK/);
       expect(answer).toMatch(/connection: close/i);
@@ -313,7 +304,7 @@ describe('the handshake answer', () => {
       return callNext(request);
     });
     app.websocket('/ws', echo);
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const answer = await rawExchange(
         served.http,
         'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n\r\n',
@@ -345,7 +336,7 @@ describe('the session after the 101', () => {
       for await (const message of ws.iterText()) await ws.sendText(`${db}:${message}`);
       events.push('handler done');
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = await served.open('/ws');
       ws.send('a');
       expect(await nextMessage(ws)).toBe('db:a');
@@ -370,7 +361,7 @@ describe('the session after the 101', () => {
       await ws.receiveText().catch((error: unknown) => got.push(error));
       seen.resolve(got);
     });
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = await served.open('/ws');
       ws.send('last words');
       ws.close(4000, 'bye');
@@ -398,7 +389,7 @@ describe('the session after the 101', () => {
       await ws.close();
     });
     app.mount('/sub', sub);
-    await using(app, async (served) => {
+    await usingServed(app, async (served) => {
       const ws = await served.open('/v1/rooms/42');
       expect(JSON.parse(String(await nextMessage(ws)))).toEqual({ room: 42, type: 'number' });
       expect((await served.refused('/v1/rooms/abc')).status).toBe(404);

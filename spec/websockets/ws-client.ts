@@ -18,6 +18,16 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** Serves `app`, runs `body` against it, and closes clients and server whatever `body` did. */
+export async function usingServed(app: Application, body: (served: Served) => Promise<void>): Promise<void> {
+  const served = await serveWs(app);
+  try {
+    await body(served);
+  } finally {
+    await served.close();
+  }
+}
+
 export async function serveWs(app: Application): Promise<Served> {
   const server = await app.listen(0, '127.0.0.1', { shutdownTimeout: 5 });
   const { port } = server.address() as AddressInfo;
