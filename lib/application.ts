@@ -26,6 +26,7 @@ import { LifespanRunner, type Lifespan } from './lifespan';
 import type { Request } from './requests';
 import type { StateChecked } from './state';
 import type { Response } from './responses';
+import { callDirect, settled } from './middleware/direct';
 import { APIRouter, Mount, Route, Router, type BaseRoute, type IncludeOptions, type Endpoint, type MountOptions, type PathParams, type RouteOptions } from './routing';
 import type { HTTPException } from './exceptions';
 import { InFlight, makeGraceful } from './server';
@@ -307,9 +308,14 @@ export class Application<State extends object = Record<string, unknown>, MountPa
 
   /** Runs a request through the whole stack. */
   handle(request: Request): Promise<Response> {
+    return settled(this.handleDirect(request));
+  }
+
+  /** @internal {@link Application.handle}, with a response that is ready returned as it is (for the adapters). */
+  handleDirect(request: Request): Response | Promise<Response> {
     if (this.rootPath !== '') applyRootPath(request, this.rootPath);
     request.app = this;
-    return (this.stack ??= this.buildStack()).handle(request);
+    return callDirect((this.stack ??= this.buildStack()), request);
   }
 
   /** A Node request listener: `http.createServer(app.callback())`, `supertest(app.callback())`. */

@@ -3,7 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import { Headers } from '../headers';
 import { HTTPException } from '../exceptions';
 import { isValidHost } from '../host';
-import { callApp, describeValue } from '../middleware/base';
+import { describeValue } from '../middleware/base';
+import { callDirect } from '../middleware/direct';
 import { httpExceptionResponse } from '../middleware/exceptions';
 import type { ErrorLogger } from '../middleware/errors';
 import { Request, type Client, type RequestApp, type RequestSource } from '../requests';
@@ -313,7 +314,10 @@ export function createRequestListener(
     inFlight?.begin();
     const request = new Request(new NodeRequestSource(req, res), app);
     const badHost = checkHostHeader(req.rawHeaders);
-    (badHost === null ? callApp(app, request) : Promise.reject(badHost)).then(
+    const result = badHost === null ? callDirect(app, request) : Promise.reject(badHost);
+    // A response that is ready (a synchronous endpoint behind built-in layers) is sent at once.
+    if (result instanceof Response) return respond(res, request, result);
+    result.then(
       (response) => respond(res, request, response),
       (error: unknown) => {
         // An `HTTPException` that escaped a bare `HTTPApp` (a Router, say) still gets its response.

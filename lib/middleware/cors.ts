@@ -1,7 +1,8 @@
 import { Headers } from '../headers';
 import type { Request } from '../requests';
 import { PlainTextResponse, type Response } from '../responses';
-import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { BuiltinMiddleware, type Exit } from './builtin';
 
 /** What `allowMethods: ['*']` stands for (Starlette's `ALL_METHODS`). */
 const ALL_METHODS: readonly string[] = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
@@ -67,7 +68,7 @@ function wholeMatch(regex: string | RegExp): RegExp {
  * app.addMiddleware(CORSMiddleware, { allowOrigins: ['https://example.org'], allowCredentials: true });
  * ```
  */
-export class CORSMiddleware extends BaseHTTPMiddleware<CORSOptions> {
+export class CORSMiddleware extends BuiltinMiddleware<CORSOptions> {
   /** Allowed methods, as compared with `Access-Control-Request-Method` (case-sensitive). */
   readonly allowMethods: readonly string[];
   /** Allowed request headers (safelisted ones included), lower-cased. */
@@ -138,18 +139,15 @@ export class CORSMiddleware extends BaseHTTPMiddleware<CORSOptions> {
     return this.origins.has(origin);
   }
 
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+  protected override enter(request: Request): Response | Exit | undefined {
     const headers = request.headers;
     const origin = firstValue(headers, 'origin');
-    if (origin === null) return callNext(request);
-
-    if (request.method === 'OPTIONS' && headers.has('access-control-request-method')) {
-      return this.preflightResponse(headers, origin);
-    }
-
-    const response = await callNext(request);
-    this.addSimpleHeaders(response.headers, origin);
-    return response;
+    if (origin === null) return undefined;
+    if (request.method === 'OPTIONS' && headers.has('access-control-request-method')) return this.preflightResponse(headers, origin);
+    return (response) => {
+      this.addSimpleHeaders(response.headers, origin);
+      return response;
+    };
   }
 
   /** Answers a preflight request, without calling the application. */

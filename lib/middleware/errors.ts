@@ -2,7 +2,8 @@ import { types } from 'node:util';
 import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { HTMLResponse, PlainTextResponse, Response, discardBody } from '../responses';
-import { callApp, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { callDirect, settled } from './direct';
 import { httpExceptionResponse, type ExceptionHandlers } from './exceptions';
 
 /** Where the server-error layer reports the errors it turns into 500s. */
@@ -75,7 +76,13 @@ export class ServerErrorMiddleware implements HTTPApp {
   ) {}
 
   handle(request: Request): Promise<Response> {
-    return callApp(this.app, request).catch((thrown: unknown) => this.respond(request, thrown));
+    return settled(this.handleDirect(request));
+  }
+
+  /** @internal {@link ServerErrorMiddleware.handle}, with a response that is ready returned as it is. */
+  handleDirect(request: Request): Response | Promise<Response> {
+    const result = callDirect(this.app, request);
+    return result instanceof Response ? result : result.catch((thrown: unknown) => this.respond(request, thrown));
   }
 
   private async respond(request: Request, thrown: unknown): Promise<Response> {

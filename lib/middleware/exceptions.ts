@@ -2,6 +2,7 @@ import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { JSONResponse, Response } from '../responses';
 import type { HTTPApp } from './base';
+import { callDirect, settled } from './direct';
 
 /**
  * Turns an error into a response. Registered for a status code it receives the `HTTPException`
@@ -87,24 +88,30 @@ export function httpExceptionResponse(request: Request, error: HTTPException): R
  */
 export class ExceptionMiddleware implements HTTPApp {
   /** The inner app's `handleOrError` (a Router's), which returns its 404/405 instead of rejecting. */
-  private readonly direct: ((request: Request) => Promise<Response> | HTTPException) | undefined;
+  private readonly direct: ((request: Request) => Response | Promise<Response> | HTTPException) | undefined;
 
   constructor(
     private readonly app: HTTPApp,
     private readonly handlers: ExceptionHandlers,
   ) {
-    const inner = app as HTTPApp & { handleOrError?: (request: Request) => Promise<Response> | HTTPException };
+    const inner = app as HTTPApp & { handleOrError?: (request: Request) => Response | Promise<Response> | HTTPException };
     this.direct = typeof inner.handleOrError === 'function' ? inner.handleOrError.bind(inner) : undefined;
   }
 
   handle(request: Request): Promise<Response> {
-    let result: Promise<Response> | HTTPException;
+    return settled(this.handleDirect(request));
+  }
+
+  /** @internal {@link ExceptionMiddleware.handle}, with a response that is ready returned as it is. */
+  handleDirect(request: Request): Response | Promise<Response> {
+    let result: Response | Promise<Response> | HTTPException;
     try {
-      result = this.direct === undefined ? this.app.handle(request) : this.direct(request);
+      result = this.direct === undefined ? callDirect(this.app, request) : this.direct(request);
     } catch (error) {
       return this.answer(request, error);
     }
     if (result instanceof HTTPException) return this.answer(request, result);
+    if (result instanceof Response) return result;
     return result.catch((error: unknown) => {
       const handler = this.handlers.lookup(error);
       if (handler === undefined) throw error;

@@ -15,7 +15,8 @@ import {
 import type { Headers } from '../headers';
 import type { Request } from '../requests';
 import { bodyless, type BodyChunk, type Response } from '../responses';
-import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { BuiltinMiddleware, type Exit } from './builtin';
 
 /** Options of {@link GZipMiddleware}. */
 export interface GZipOptions {
@@ -163,7 +164,7 @@ async function* compressStream(source: AsyncIterable<BodyChunk>, encoding: Encod
  * app.addMiddleware(GZipMiddleware, { minimumSize: 1000 });
  * ```
  */
-export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> {
+export class GZipMiddleware extends BuiltinMiddleware<GZipOptions | undefined> {
   private readonly minimumSize: number;
   private readonly compressLevel: number;
   private readonly brotli: boolean;
@@ -193,9 +194,13 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
     return this.lastEncoding;
   }
 
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+  protected override enter(request: Request): Exit {
     const encoding = this.negotiate(request.headers.get('accept-encoding'));
-    const response = await callNext(request);
+    return (response) => this.encode(request, response, encoding);
+  }
+
+  /** The response, compressed with `encoding` when it qualifies; `Vary` and the ETag adjusted. */
+  private encode(request: Request, response: Response, encoding: Encoding | null): Response | Promise<Response> {
     const headers = response.headers;
     // A 304 stands for the 200 this middleware may have compressed: the same Vary, the same weak tag.
     if (response.statusCode === 304) {
@@ -212,8 +217,15 @@ export class GZipMiddleware extends BaseHTTPMiddleware<GZipOptions | undefined> 
       headers.addVary('Accept-Encoding');
       if (encoding === null) return response;
       markCompressed(headers, encoding);
-      response.setBody(await this.compress(response.body, encoding));
-      return response;
+      const compressed = this.compress(response.body, encoding);
+      if (compressed instanceof Uint8Array) {
+        response.setBody(compressed);
+        return response;
+      }
+      return compressed.then((body) => {
+        response.setBody(body);
+        return response;
+      });
     }
 
     // Streaming: compressed whatever the size of its chunks, as in Starlette.

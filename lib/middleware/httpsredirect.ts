@@ -1,6 +1,7 @@
 import type { Request } from '../requests';
 import { RedirectResponse, type Response } from '../responses';
-import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { BuiltinMiddleware } from './builtin';
 
 /** Options of {@link HTTPSRedirectMiddleware}. */
 export interface HTTPSRedirectOptions {
@@ -21,7 +22,7 @@ export interface HTTPSRedirectOptions {
  * app.addMiddleware(HTTPSRedirectMiddleware, { statusCode: 308 });
  * ```
  */
-export class HTTPSRedirectMiddleware extends BaseHTTPMiddleware<HTTPSRedirectOptions> {
+export class HTTPSRedirectMiddleware extends BuiltinMiddleware<HTTPSRedirectOptions> {
   /** The status of the redirects. */
   readonly statusCode: 307 | 308;
 
@@ -34,9 +35,9 @@ export class HTTPSRedirectMiddleware extends BaseHTTPMiddleware<HTTPSRedirectOpt
     this.statusCode = statusCode;
   }
 
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+  protected override enter(request: Request): Response | undefined {
     const url = request.url;
-    if (url.protocol !== 'http:') return callNext(request);
+    if (url.protocol !== 'http:') return undefined;
     // On an http URL, WHATWG URL already reports port 80 as ''.
     const port = url.port === '' || url.port === '80' || url.port === '443' ? '' : `:${url.port}`;
     return new RedirectResponse(`https://${url.hostname}${port}${url.pathname}${url.search}`, this.statusCode);

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Request } from '../requests';
-import type { Response } from '../responses';
-import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { BuiltinMiddleware, type Exit } from './builtin';
 
 /** Options of {@link RequestIdMiddleware}; every one is optional. */
 export interface RequestIdOptions {
@@ -57,7 +57,7 @@ export function requestId(): string | undefined {
  * app.addMiddleware(RequestIdMiddleware, { headerName: 'x-correlation-id' });
  * ```
  */
-export class RequestIdMiddleware extends BaseHTTPMiddleware<RequestIdOptions | undefined> {
+export class RequestIdMiddleware extends BuiltinMiddleware<RequestIdOptions | undefined> {
   /** The header name, lower-cased. */
   readonly headerName: string;
   private readonly generator: () => string;
@@ -72,12 +72,17 @@ export class RequestIdMiddleware extends BaseHTTPMiddleware<RequestIdOptions | u
     this.asyncContext = options?.asyncContext ?? true;
   }
 
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+  protected override enter(request: Request): Exit {
     const incoming = request.headers.getAll(this.headerName)[0];
     const id = incoming !== undefined && SANE_ID.test(incoming) ? incoming : this.generator();
     request.state.requestId = id;
-    const response = await (this.asyncContext ? storage.run(id, callNext, request) : callNext(request));
-    response.headers.set(this.headerName, id);
-    return response;
+    return (response) => {
+      response.headers.set(this.headerName, id);
+      return response;
+    };
+  }
+
+  protected override inContext<T>(request: Request, proceed: () => T): T {
+    return this.asyncContext ? storage.run(request.state.requestId as string, proceed) : proceed();
   }
 }

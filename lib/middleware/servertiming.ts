@@ -1,6 +1,6 @@
 import type { Request } from '../requests';
 import type { Response } from '../responses';
-import { BaseHTTPMiddleware, type CallNext } from './base';
+import { BuiltinMiddleware, type Exit } from './builtin';
 
 /** A metric name is an HTTP token. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -103,17 +103,18 @@ export function serverTiming(request: Request): ServerTiming {
  * app.addMiddleware(ServerTimingMiddleware);
  * ```
  */
-export class ServerTimingMiddleware extends BaseHTTPMiddleware {
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
+export class ServerTimingMiddleware extends BuiltinMiddleware {
+  protected override enter(request: Request): Exit | undefined {
     // A second ServerTimingMiddleware on the way (a mount's, say) leaves the work to the first.
-    if (timings.has(request)) return callNext(request);
+    if (timings.has(request)) return undefined;
     const start = performance.now();
     const timing = new ServerTiming();
     timings.set(request, timing);
-    const response = await callNext(request);
-    const value = timing.close(performance.now() - start);
-    const existing = response.headers.get('server-timing');
-    response.headers.set('server-timing', existing === null ? value : `${existing}, ${value}`);
-    return response;
+    return (response) => {
+      const value = timing.close(performance.now() - start);
+      const existing = response.headers.get('server-timing');
+      response.headers.set('server-timing', existing === null ? value : `${existing}, ${value}`);
+      return response;
+    };
   }
 }

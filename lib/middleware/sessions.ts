@@ -3,7 +3,8 @@ import type { Headers } from '../headers';
 import type { Request } from '../requests';
 import type { Response } from '../responses';
 import type { Store } from '../stores/store';
-import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { BuiltinMiddleware, type Exit } from './builtin';
 import { StoredSessions } from './session-store';
 
 /** Options of {@link SessionMiddleware} (Starlette's `SessionMiddleware` arguments, camelCased). */
@@ -68,7 +69,7 @@ const MIN_SECRET_BYTES = 32;
  * });
  * ```
  */
-export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
+export class SessionMiddleware extends BuiltinMiddleware<SessionOptions> {
   private readonly signer: TimestampSigner;
   private readonly cookieName: string;
   private readonly maxAge: number | null;
@@ -107,12 +108,15 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
     this.securityFlags = flags;
     if (options.store !== undefined) {
       const cookie = { name: this.cookieName, signer: this.signer, maxAge: this.maxAge, path: this.path, securityFlags: flags, clock: this.clock };
-      this.stored = new StoredSessions(options.store, cookie, undefined);
+      const stored = new StoredSessions(options.store, cookie, undefined);
+      this.stored = stored;
+      // A session kept in a store is loaded from it and saved to it around the inner layers.
+      this.around = (request, proceed) => stored.dispatch(request, proceed);
     }
   }
 
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
-    if (this.stored !== undefined) return this.stored.dispatch(request, callNext);
+  protected override enter(request: Request): Exit | undefined {
+    if (this.stored !== undefined) return undefined;
     // The cookie is verified and decoded on the first access to `request.session`, not before: a
     // request that never reads the session costs no HMAC. What is verified is the cookie as it
     // came, judged at the time it came.
@@ -153,23 +157,23 @@ export class SessionMiddleware extends BaseHTTPMiddleware<SessionOptions> {
       return session;
     });
 
-    const response = await callNext(request);
-
-    if (session === undefined) return response;
-    response.headers.addVary('Cookie');
-    if (!modified && JSON.stringify(data) === snapshot) return response;
-    const payload = pythonJSONDumps(data);
-    if (payload !== '{}') {
-      const signed = this.signer.sign(Buffer.from(payload).toString('base64'));
-      const maxAge = this.maxAge ? `Max-Age=${this.maxAge}; ` : '';
-      response.headers.append('set-cookie', `${this.cookieName}=${signed}; path=${this.path}; ${maxAge}${this.securityFlags}`);
-    } else if (loaded !== null) {
-      response.headers.append(
-        'set-cookie',
-        `${this.cookieName}=null; path=${this.path}; expires=Thu, 01 Jan 1970 00:00:00 GMT; ${this.securityFlags}`,
-      );
-    }
-    return response;
+    return (response) => {
+      if (session === undefined) return response;
+      response.headers.addVary('Cookie');
+      if (!modified && JSON.stringify(data) === snapshot) return response;
+      const payload = pythonJSONDumps(data);
+      if (payload !== '{}') {
+        const signed = this.signer.sign(Buffer.from(payload).toString('base64'));
+        const maxAge = this.maxAge ? `Max-Age=${this.maxAge}; ` : '';
+        response.headers.append('set-cookie', `${this.cookieName}=${signed}; path=${this.path}; ${maxAge}${this.securityFlags}`);
+      } else if (loaded !== null) {
+        response.headers.append(
+          'set-cookie',
+          `${this.cookieName}=null; path=${this.path}; expires=Thu, 01 Jan 1970 00:00:00 GMT; ${this.securityFlags}`,
+        );
+      }
+      return response;
+    };
   }
 
   /** The session in a valid cookie; null when there is none or it is not valid. */

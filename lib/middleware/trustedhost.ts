@@ -1,7 +1,8 @@
 import { parseHost } from '../host';
 import type { Request } from '../requests';
 import { PlainTextResponse, RedirectResponse, type Response } from '../responses';
-import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
+import type { HTTPApp } from './base';
+import { BuiltinMiddleware } from './builtin';
 
 /** Options of {@link TrustedHostMiddleware}. */
 export interface TrustedHostOptions {
@@ -45,7 +46,7 @@ function hostName(header: string): string | null {
  *
  * @throws Error from the constructor when a pattern has a `*` anywhere but in a leading `*.`.
  */
-export class TrustedHostMiddleware extends BaseHTTPMiddleware<TrustedHostOptions> {
+export class TrustedHostMiddleware extends BuiltinMiddleware<TrustedHostOptions> {
   /** The allowed host patterns, as given (`['*']` by default). */
   readonly allowedHosts: readonly string[];
   /** True when `allowedHosts` contains `*`: every request passes. */
@@ -73,15 +74,15 @@ export class TrustedHostMiddleware extends BaseHTTPMiddleware<TrustedHostOptions
     this.suffixes = patterns.filter((p) => p.startsWith('*.')).map((p) => p.slice(1));
   }
 
-  override async dispatch(request: Request, callNext: CallNext): Promise<Response> {
-    if (this.allowAny) return callNext(request);
+  protected override enter(request: Request): Response | undefined {
+    if (this.allowAny) return undefined;
 
     // The host the client asked for (the one Host header, or what a trusted proxy said), parsed:
     // the host name is compared, never the raw text. Several Host headers join into no valid host.
     const header = request.host;
     const host = header === null ? null : hostName(header);
     if (host === null) return new PlainTextResponse('Invalid host header', { statusCode: 400 });
-    if (this.isAllowed(host)) return callNext(request);
+    if (this.isAllowed(host)) return undefined;
 
     if (this.wwwRedirect && this.exact.has(`www.${host}`)) {
       const redirect = this.wwwUrl(request, host);

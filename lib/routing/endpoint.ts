@@ -1,6 +1,6 @@
 import type { ExitStack } from '../dependencies';
 import { unwindFailedEndpoint } from '../lifecycle';
-import type { HTTPApp } from '../middleware/base';
+import { settled, type DirectApp } from '../middleware/direct';
 import type { Request } from '../requests';
 import { JSONResponse, Response } from '../responses';
 
@@ -19,13 +19,18 @@ const ignore = (): void => undefined;
  * Calls an endpoint and turns what it returns into a `Response`. A synchronous endpoint with no
  * function-scoped dependencies is answered without a trip through the microtask queue.
  */
-export class EndpointApp implements HTTPApp {
+export class EndpointApp implements DirectApp {
   constructor(
     private readonly endpoint: Endpoint,
     private readonly statusCode: number | undefined,
   ) {}
 
   handle(request: Request): Promise<Response> {
+    return settled(this.handleDirect(request));
+  }
+
+  /** @internal {@link EndpointApp.handle}, with the response of a synchronous endpoint returned as it is. */
+  handleDirect(request: Request): Response | Promise<Response> {
     let value: unknown;
     let then: unknown;
     try {
@@ -46,11 +51,7 @@ export class EndpointApp implements HTTPApp {
         (error: unknown) => this.failed(request, error),
       );
     }
-    try {
-      return Promise.resolve(this.respond(request, value));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return this.respond(request, value);
   }
 
   private toResponse(value: unknown): Response {

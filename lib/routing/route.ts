@@ -1,4 +1,5 @@
 import type { HTTPApp, MiddlewareSpec } from '../middleware/base';
+import { callDirect, settled } from '../middleware/direct';
 import type { Request } from '../requests';
 import type { Response } from '../responses';
 import { EndpointApp, type Endpoint } from './endpoint';
@@ -132,8 +133,13 @@ export class Route<Path extends string = string, State extends object = Record<s
 
   /** Runs the route's middleware and endpoint, with the route's `maxBodySize` and `sendTimeout` (if any) set on the request. */
   handle(request: Request): Promise<Response> {
+    return settled(this.handleDirect(request));
+  }
+
+  /** @internal {@link Route.handle}, with a response that is ready returned as it is. */
+  handleDirect(request: Request): Response | Promise<Response> {
     if (this.maxBodySize !== undefined) request.maxBodySize = this.maxBodySize;
     if (this.sendTimeout !== undefined) request.sendTimeout = this.sendTimeout;
-    return this.app.handle(request);
+    return callDirect(this.app, request);
   }
 }

@@ -1,5 +1,6 @@
 import { HTTPException } from '../exceptions';
 import type { HTTPApp } from '../middleware/base';
+import { callDirect, settled } from '../middleware/direct';
 import type { Request } from '../requests';
 import { RedirectResponse, type Response } from '../responses';
 import { RouteIndex } from './lookup';
@@ -106,7 +107,7 @@ export class Router implements HTTPApp {
    */
   handle(request: Request): Promise<Response> {
     const outcome = this.handleOrError(request);
-    return outcome instanceof HTTPException ? Promise.reject(outcome) : outcome;
+    return outcome instanceof HTTPException ? Promise.reject(outcome) : settled(outcome);
   }
 
   /**
@@ -114,7 +115,7 @@ export class Router implements HTTPApp {
    * exception layer right outside answers it without a rejected promise, whose unhandled-rejection
    * bookkeeping (made before a handler is attached, undone after) was most of a 404's cost.
    */
-  handleOrError(request: Request): Promise<Response> | HTTPException {
+  handleOrError(request: Request): Response | Promise<Response> | HTTPException {
     const routePath = routePathOf(request);
     // A handshake matches only websocket routes; an HTTP route on its path gives it a 404, not a 405.
     const websocket = request.isWebSocket;
@@ -221,7 +222,7 @@ export class Router implements HTTPApp {
     return false;
   }
 
-  private enter(route: BaseRoute, request: Request, params: Record<string, unknown>): Promise<Response> {
+  private enter(route: BaseRoute, request: Request, params: Record<string, unknown>): Response | Promise<Response> {
     const prefix = params[MOUNT_PREFIX];
     if (prefix !== undefined) {
       delete params[MOUNT_PREFIX];
@@ -238,6 +239,6 @@ export class Router implements HTTPApp {
       request.route = route;
       request.routeTemplate = template;
     }
-    return route.handle(request);
+    return callDirect(route, request);
   }
 }
