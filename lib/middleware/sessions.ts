@@ -126,14 +126,15 @@ export class SessionMiddleware extends BuiltinMiddleware<SessionOptions> {
     let data: Record<string, unknown> = {};
     let session: Record<string, unknown> | undefined;
     let modified = false;
-    let snapshot = '';
+    let snapshot: string | null = null;
     request.attachSession(() => {
       if (session !== undefined) return session;
       loaded = this.load(cookie, receivedAt);
       data = loaded ?? {};
-      // To notice changes made inside nested values. JSON.stringify (native) rather than the Python
+      // To notice changes made inside nested values, which the proxy does not see; a session of
+      // plain values (the usual one) has none. JSON.stringify (native) rather than the Python
       // spelling: both encode the same value model, so they are equal exactly when these are.
-      snapshot = JSON.stringify(data);
+      if (hasNestedValue(data)) snapshot = JSON.stringify(data);
       session = new Proxy(data, {
         set(target, key, value: unknown) {
           if (typeof key === 'string') modified = true;
@@ -160,7 +161,7 @@ export class SessionMiddleware extends BuiltinMiddleware<SessionOptions> {
     return (response) => {
       if (session === undefined) return response;
       response.headers.addVary('Cookie');
-      if (!modified && JSON.stringify(data) === snapshot) return response;
+      if (!modified && (snapshot === null || JSON.stringify(data) === snapshot)) return response;
       const payload = pythonJSONDumps(data);
       if (payload !== '{}') {
         const signed = this.signer.sign(Buffer.from(payload).toString('base64'));
@@ -188,4 +189,13 @@ export class SessionMiddleware extends BuiltinMiddleware<SessionOptions> {
       return null;
     }
   }
+}
+
+/** True when a value of `data` is an object or an array, which can change without the proxy seeing it. */
+function hasNestedValue(data: Record<string, unknown>): boolean {
+  for (const key in data) {
+    const value = data[key];
+    if (typeof value === 'object' && value !== null) return true;
+  }
+  return false;
 }

@@ -453,6 +453,26 @@ describe('SessionMiddleware', () => {
       expect(Buffer.from(payload, 'base64').toString()).toBe('{"cart": ["apple", "pear"]}');
     });
 
+    it('notices a nested value added to a session of plain values and changed after', async () => {
+      const app = new Application({ middleware: [new Middleware(SessionMiddleware, { secretKey: SECRET })] });
+      app.get('/', (req) => {
+        req.session.cart = [];
+        (req.session.cart as string[]).push('pear');
+        return 'ok';
+      });
+      const res = await request(app.callback()).get('/').set('cookie', `session=${starletteCookie({ user: 'alice' })}`).expect(200);
+      const payload = cookieValue(res).split('.')[0];
+      expect(Buffer.from(payload, 'base64').toString()).toBe('{"user": "alice", "cart": ["pear"]}');
+    });
+
+    it('sends no cookie for a session of plain values that was only read', async () => {
+      const app = new Application({ middleware: [new Middleware(SessionMiddleware, { secretKey: SECRET })] });
+      app.get('/', (req) => ({ user: req.session.user ?? null }));
+      const res = await request(app.callback()).get('/').set('cookie', `session=${starletteCookie({ user: 'alice', n: 3 })}`).expect(200, { user: 'alice' });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.headers.vary).toBe('Cookie');
+    });
+
     it('re-sends the cookie when a key is set to the value it had, as Starlette does', async () => {
       const app = new Application({ middleware: [new Middleware(SessionMiddleware, { secretKey: SECRET })] });
       app.get('/', (req) => {
