@@ -1,7 +1,9 @@
+import { HTTPException } from '../exceptions';
 import type { Request } from '../requests';
 import { Response } from '../responses';
 import { BaseHTTPMiddleware, type CallNext, type HTTPApp } from './base';
 import { callDirect, settled, type DirectApp } from './direct';
+import { httpExceptionResponse } from './exceptions';
 
 /** What a built-in middleware does to the inner layers' response on its way out. */
 export type Exit = (response: Response) => Response | Promise<Response>;
@@ -98,28 +100,56 @@ export abstract class BuiltinMiddleware<Options = undefined> extends BaseHTTPMid
 
   /**
    * Enters `run[index]` and the layers after it, calls `inner`, and applies `exits` and theirs on
-   * the way out; a response that is ready is returned as it is. May throw, as an exit may.
+   * the way out; a response that is ready is returned as it is. Where an `HTTPException` surfaces
+   * (thrown by an `enter` or an exit, or the rejection of the inner layers or of an `around`), the
+   * layer it surfaces in makes it its response and the exits outside that layer apply to it, as
+   * `BaseHTTPMiddleware.handle` does in nested layers. Other errors pass through untouched.
    */
-  private static runFrom(run: BuiltinMiddleware<unknown>[], index: number, inner: HTTPApp, request: Request, exits: Exit[]): Response | Promise<Response> {
+  private static runFrom(
+    run: BuiltinMiddleware<unknown>[],
+    index: number,
+    inner: HTTPApp,
+    request: Request,
+    exits: Exit[],
+    exitBefore = false,
+  ): Response | Promise<Response> {
+    // Whether the layer entered last (the innermost so far) left an exit.
+    let innermostExit = exitBefore;
     for (let i = index; i < run.length; i++) {
       const layer = run[i];
-      const step = layer.enter(request);
-      if (step instanceof Response) return applyExits(step, exits, exits.length);
-      if (step !== undefined) exits.push(step);
+      let step: Response | Exit | undefined;
+      try {
+        step = layer.enter(request);
+      } catch (error) {
+        return recover(request, error, exits, exits.length);
+      }
+      if (step instanceof Response) return applyExits(request, step, exits, exits.length);
+      innermostExit = step !== undefined;
+      if (innermostExit) exits.push(step as Exit);
       if (layer.around !== BuiltinMiddleware.prototype.around) {
         // The exits outside wait for `around` as a whole; the ones inside run within it.
         const outside = exits.splice(0);
+        const ownExit = innermostExit ? outside.length - 1 : outside.length;
         const next = (proceedWith: Request): Promise<Response> => settled(BuiltinMiddleware.runFrom(run, i + 1, inner, proceedWith, []));
-        const wrapped = layer.inContext(request, () => layer.around(request, next));
-        return outside.length === 0 ? wrapped : wrapped.then((response) => applyExits(response, outside, outside.length));
+        return layer
+          .inContext(request, () => layer.around(request, next))
+          .then(
+            (response) => applyExits(request, response, outside, outside.length),
+            (error: unknown) => recover(request, error, outside, ownExit),
+          );
       }
       if (layer.inContext !== BuiltinMiddleware.prototype.inContext) {
-        return layer.inContext(request, () => BuiltinMiddleware.runFrom(run, i + 1, inner, request, exits));
+        return layer.inContext(request, () => BuiltinMiddleware.runFrom(run, i + 1, inner, request, exits, innermostExit));
       }
     }
     const result = callDirect(inner, request);
-    if (result instanceof Response) return applyExits(result, exits, exits.length);
-    return exits.length === 0 ? result : result.then((response) => applyExits(response, exits, exits.length));
+    if (result instanceof Response) return applyExits(request, result, exits, exits.length);
+    // A rejection surfaces in the innermost layer of the run: its own exit is skipped.
+    const outside = innermostExit ? exits.length - 1 : exits.length;
+    return result.then(
+      (response) => applyExits(request, response, exits, exits.length),
+      (error: unknown) => recover(request, error, exits, outside),
+    );
   }
 }
 
@@ -128,13 +158,36 @@ function isFusable(layer: BuiltinMiddleware<unknown>): boolean {
   return layer.dispatch === BuiltinMiddleware.prototype.dispatch && layer.handle === BuiltinMiddleware.prototype.handle;
 }
 
-/** Applies `exits[count - 1]` down to `exits[0]` (innermost first), waiting where one returns a promise. */
-function applyExits(response: Response, exits: Exit[], count: number): Response | Promise<Response> {
+/**
+ * Applies `exits[count - 1]` down to `exits[0]` (innermost first), waiting where one returns a
+ * promise. An `HTTPException` an exit throws becomes the response the exits outside it apply to.
+ */
+function applyExits(request: Request, response: Response, exits: Exit[], count: number): Response | Promise<Response> {
   let current = response;
   for (let i = count - 1; i >= 0; i--) {
-    const result = exits[i](current);
-    if (!(result instanceof Response)) return result.then((next) => applyExits(next, exits, i));
+    let result: Response | Promise<Response>;
+    try {
+      result = exits[i](current);
+    } catch (error) {
+      return recover(request, error, exits, i);
+    }
+    if (!(result instanceof Response)) {
+      return result.then(
+        (next) => applyExits(request, next, exits, i),
+        (error: unknown) => recover(request, error, exits, i),
+      );
+    }
     current = result;
   }
   return current;
+}
+
+/** An `HTTPException` as its response, with `exits[count - 1]` down to `exits[0]` applied; any other error thrown on. */
+function recover(request: Request, error: unknown, exits: Exit[], count: number): Promise<Response> {
+  if (!(error instanceof HTTPException)) return Promise.reject(error);
+  try {
+    return settled(httpExceptionResponse(request, error)).then((response) => applyExits(request, response, exits, count));
+  } catch (handlerError) {
+    return Promise.reject(handlerError);
+  }
 }

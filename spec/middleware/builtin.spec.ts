@@ -8,6 +8,7 @@ import {
   CORSMiddleware,
   GZipMiddleware,
   HTTPException,
+  Middleware,
   PlainTextResponse,
   RequestIdMiddleware,
   SessionMiddleware,
@@ -190,6 +191,92 @@ describe('BuiltinMiddleware: a run of built-in layers answered as one', () => {
     expect(calls).toEqual(['/a']);
     expect(response.headers['access-control-allow-origin']).toBe('https://app.example');
     expect(response.headers['x-request-id']).toBeDefined();
+  });
+
+  describe('errors, as nested layers give them (the same layers unfused are the reference)', () => {
+    interface Behaviour {
+      enterThrows?: unknown;
+      exitThrows?: unknown;
+      exitRejects?: unknown;
+      context?: boolean;
+    }
+    type Layer = new (app: HTTPApp) => HTTPApp;
+    /**
+     * A layer recording its halves; a rejection or throw as `behaviour` says. Unfused, the same
+     * layer overrides dispatch, so that BaseHTTPMiddleware.handle calls it layer by layer.
+     */
+    function layer(name: string, events: string[], behaviour: Behaviour, fused: boolean): Layer {
+      class Recording extends BuiltinMiddleware {
+        protected override enter(): Exit {
+          events.push(`${name} in`);
+          if (behaviour.enterThrows !== undefined) throw behaviour.enterThrows;
+          return (response) => {
+            events.push(`${name} out`);
+            if (behaviour.exitThrows !== undefined) throw behaviour.exitThrows;
+            if (behaviour.exitRejects !== undefined) return Promise.reject(behaviour.exitRejects);
+            response.headers.append('x-exits', name);
+            return response;
+          };
+        }
+        protected override inContext<T>(_req: Request, proceed: () => T): T {
+          if (behaviour.context) events.push(`${name} context`);
+          return proceed();
+        }
+      }
+      if (fused) return Recording;
+      return class Unfused extends Recording {
+        override dispatch(req: Request, callNext: CallNext): Promise<Response> {
+          return super.dispatch(req, callNext);
+        }
+      };
+    }
+    /** Status, body, `x-exits` and the events of one request through route-level layers `specs`, fused or not. */
+    async function outcome(specs: [string, Behaviour][], endpointError: unknown, fused: boolean) {
+      const events: string[] = [];
+      const app = new Application({ logger: { error: () => undefined } });
+      const middleware = specs.map(([name, behaviour]) => new Middleware(layer(name, events, behaviour, fused)));
+      app.get(
+        '/',
+        () => {
+          events.push('route');
+          if (endpointError !== undefined) throw endpointError;
+          return 'ok';
+        },
+        { middleware },
+      );
+      const response = await request(app.callback()).get('/');
+      return { status: response.status, body: response.text, exits: response.headers['x-exits'], events };
+    }
+    const teapot = new HTTPException(418, 'short and stout');
+    const cases: [string, [string, Behaviour][], unknown][] = [
+      ['an HTTPException from the endpoint', [['A', {}], ['B', {}], ['C', {}]], teapot],
+      ['an HTTPException thrown by an enter', [['A', {}], ['B', { enterThrows: teapot }], ['C', {}]], undefined],
+      ['an HTTPException thrown by an exit', [['A', {}], ['B', { exitThrows: teapot }], ['C', {}]], undefined],
+      ['an HTTPException an exit rejects with', [['A', {}], ['B', { exitRejects: teapot }], ['C', {}]], undefined],
+      ['an HTTPException from the endpoint, the innermost layer with a context', [['A', {}], ['B', { context: true }]], teapot],
+      ['an HTTPException from the endpoint, a middle layer with a context', [['A', {}], ['B', { context: true }], ['C', {}]], teapot],
+      ['an Error from the endpoint', [['A', {}], ['B', {}]], new Error('boom')],
+      ['an Error thrown by an exit', [['A', {}], ['B', { exitThrows: new Error('boom') }]], undefined],
+    ];
+    it.each(cases)('%s', async (_title, specs, endpointError) => {
+      const reference = await outcome(specs, endpointError, false);
+      const fusedOutcome = await outcome(specs, endpointError, true);
+      expect(fusedOutcome).toEqual(reference);
+    });
+
+    it('a route-level CORS and GZip put their headers on the HTTPException response, as before they were fused', async () => {
+      const app = new Application();
+      app.get(
+        '/x',
+        () => {
+          throw new HTTPException(404, 'nope');
+        },
+        { middleware: [new Middleware(CORSMiddleware, { allowOrigins: ['https://a.example'] }), new Middleware(GZipMiddleware)] },
+      );
+      const response = await request(app.callback()).get('/x').set('Origin', 'https://a.example').expect(404);
+      expect(response.headers['access-control-allow-origin']).toBe('https://a.example');
+      expect(response.body).toEqual({ detail: 'nope' });
+    });
   });
 
   describe('the realistic stack (CORS, RequestId, Session, GZip) and a synchronous endpoint', () => {
