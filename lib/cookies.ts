@@ -56,11 +56,20 @@ function decode(value: string): string {
 }
 
 /**
+ * The object `parseCookies` fills: nothing inherited (a cookie named `__proto__` or `toString` is
+ * data), as with `Object.create(null)`, but created from a constructor, so that V8 keeps it a
+ * fast-properties object instead of a dictionary: reading the session cookie from it was a
+ * measurable part of a session read (issue 22).
+ */
+const CookieJar = function CookieJar(this: Record<string, string>) {} as unknown as new () => Record<string, string>;
+CookieJar.prototype = Object.create(null) as object;
+
+/**
  * Parses a `Cookie` header leniently, as browsers send it: pairs split on `;`, the first `=`
  * separating name and value, surrounding quotes removed. Garbage is skipped, never thrown.
  */
 export function parseCookies(header: string | null): Record<string, string> {
-  const cookies: Record<string, string> = Object.create(null);
+  const cookies = new CookieJar();
   if (!header) return cookies;
   // indexOf over the header rather than split/slice per pair: it runs on every request that reads
   // a cookie. `eq` is the next `=` at or after `start` (Infinity: none left), searched only once it
@@ -80,7 +89,7 @@ export function parseCookies(header: string | null): Record<string, string> {
     start = end + 1;
     if (value.length >= 2 && value.charCodeAt(0) === 34 && value.charCodeAt(value.length - 1) === 34) value = value.slice(1, -1);
     if (name === '' && value === '') continue;
-    if (!(name in cookies)) cookies[name] = decode(value);
+    if (cookies[name] === undefined) cookies[name] = decode(value);
   }
   return cookies;
 }

@@ -35,6 +35,15 @@ describe('Request', () => {
     expect(req.cookies).toMatchObject({ good: '1', bad: '%E0%A4%A', last: '2' });
   });
 
+  it('reads cookies named __proto__, constructor and toString as data, and inherits nothing', () => {
+    const req = new Request(fakeSource({ headers: { cookie: '__proto__=p; constructor=c; toString=t; toString=second' } }));
+    const cookies = req.cookies;
+    expect(Object.keys(cookies)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect([cookies['__proto__'], cookies.constructor, cookies.toString]).toEqual(['p', 'c', 't']);
+    const none = new Request(fakeSource({ headers: { cookie: 'a=1' } })).cookies;
+    expect([none.constructor, none.toString, none.hasOwnProperty, none['__proto__']]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
   it('never throws on a garbage Host header when building the URL', () => {
     const req = new Request(fakeSource({ headers: { host: 'exa mple/\\com' }, target: '/p?x=1' }));
     expect(req.url.pathname).toBe('/p');
