@@ -53,7 +53,7 @@ async function costOf(app: Application, target: string, rounds = 9, batch = 50):
 }
 
 describe('path templates under attack (issue 20, point 3)', () => {
-  it('answers every 15 KB attack URL over a real socket within 250 ms (a 3 KB one took 6.95 s)', async () => {
+  it('answers every 15 KB attack URL over a real socket within 1 s (a 3 KB one took 6.95 s; the bound leaves room for a loaded machine)', async () => {
     const server = await serve(attackedApp());
     try {
       (await rawRequest(server.url, { path: '/api/res1/1' })).resume();
@@ -62,7 +62,7 @@ describe('path templates under attack (issue 20, point 3)', () => {
         const response = await rawRequest(server.url, { path });
         response.resume();
         expect([what, response.statusCode]).toEqual([what, what === 'two path parameters' ? 200 : 404]);
-        expectBelow(what, Date.now() - started, 250);
+        expectBelow(what, Date.now() - started, 1000);
       }
     } finally {
       await server.close();
