@@ -15,8 +15,9 @@ export type Exit = (response: Response) => Response | Promise<Response>;
  * around Session around GZip, say) then answers with one promise reaction for the whole run: the
  * outermost enters each in turn, calls the first other layer once, and applies the exits innermost
  * first. The order of effects is the nested layers' own, down to an exit that returns a promise
- * (the exits outside it wait for it) and an inner layer that answers early or fails (an exit runs
- * only on a response; an error passes through untouched).
+ * (the exits outside it wait for it), an early answer (the exits outside it apply) and a failure
+ * (an `HTTPException` becomes the response of the layer it surfaces in, as `BaseHTTPMiddleware`
+ * makes it, and the exits outside that layer apply; any other error passes through untouched).
  *
  * Why: an async `dispatch` costs three promises and two turns of the microtask queue per layer,
  * and on Node 20 every promise also runs the async hooks once an `AsyncLocalStorage` is in use
