@@ -1,10 +1,11 @@
 // The in-process cases of `AB_SUITE=middleware node bench/ab-dispatch.mjs`: the requests of the
 // stack benchmark (bench/stack-bench.ts) through app.handle, no socket, so that two builds can be
 // told apart by a few per cent on a loaded machine. Each case checks its answer.
-import { ITEMS, ORIGIN, SECRET } from './servers/stack-common.mjs';
+import { ORIGIN } from './servers/stack-common.mjs';
+import { stackwareApp } from './servers/stack-stackware-app.mjs';
 
 export function middlewareCases(sw) {
-  const { Application, Headers, Request } = sw;
+  const { Headers, Request } = sw;
   const source = (method, target, raw) => ({
     method,
     target,
@@ -14,28 +15,9 @@ export function middlewareCases(sw) {
     async *body() {},
     onDisconnect() {},
   });
-  const build = (uses) => {
-    const app = new Application();
-    if (uses.includes('gzip')) app.addMiddleware(sw.GZipMiddleware, { minimumSize: 500, compressLevel: 6 });
-    if (uses.includes('session')) app.addMiddleware(sw.SessionMiddleware, { secretKey: SECRET });
-    if (uses.includes('requestid')) app.addMiddleware(sw.RequestIdMiddleware);
-    if (uses.includes('servertiming')) app.addMiddleware(sw.ServerTimingMiddleware);
-    if (uses.includes('timeout')) app.addMiddleware(sw.TimeoutMiddleware, { seconds: 10 });
-    if (uses.includes('cors')) app.addMiddleware(sw.CORSMiddleware, { allowOrigins: [ORIGIN], allowCredentials: true });
-    if (uses.includes('trustedhost')) app.addMiddleware(sw.TrustedHostMiddleware, { allowedHosts: ['127.0.0.1', 'localhost'] });
-    if (uses.includes('httpsredirect')) app.addMiddleware(sw.HTTPSRedirectMiddleware);
-    const session = uses.includes('session');
-    app.get('/items/{id:int}', (request) => ({ id: request.pathParams.id, user: session ? (request.session.user ?? null) : null, items: ITEMS }));
-    app.get('/login', (request) => {
-      request.session.user = 'alice';
-      request.session.at = Date.now();
-      return { ok: true };
-    });
-    return app;
-  };
   let cookie = null;
   const make = (uses, method, target, status, check = () => true, extra = []) => {
-    const app = build(uses);
+    const app = stackwareApp(sw, uses);
     return async () => {
       if (uses.includes('session') && cookie === null) {
         const login = await app.handle(new Request(source('GET', '/login', [])));
