@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Application, FileResponse, MAX_RANGES } from 'stackware';
 import { CHUNK_SIZE } from '../lib/file-body';
-import { fakeRequest, recordingLogger, requestBytes, serve, sleep, within } from './helpers';
+import { fakeRequest, recordingLogger, requestBytes, serve, until } from './helpers';
 
 /** 1000 bytes of text whose every slice is different, so a wrong offset cannot go unnoticed. */
 const CONTENT = Buffer.from(Array.from({ length: 100 }, (_, i) => `line ${String(i).padStart(4, '0')}\n`).join(''));
@@ -285,16 +285,6 @@ describe('FileResponse closes its file however the response ends', () => {
     }).length;
   }
 
-  async function until(condition: () => boolean, what: string): Promise<void> {
-    await within(
-      (async () => {
-        while (!condition()) await sleep(10);
-      })(),
-      5000,
-      what,
-    );
-  }
-
   it('closes the file when the client goes away in the middle of the body', async () => {
     const app = new Application();
     app.get('/large', (request) => new FileResponse(path, { request }));
@@ -312,7 +302,7 @@ describe('FileResponse closes its file however the response ends', () => {
         req.end();
         setTimeout(() => reject(new Error('no body within 5 s')), 5000).unref();
       });
-      await until(() => openDescriptors(path) === 0, 'the file to be closed');
+      await until(() => openDescriptors(path) === 0, 'the file to be closed', 5000);
     } finally {
       await server.close();
     }
@@ -326,7 +316,7 @@ describe('FileResponse closes its file however the response ends', () => {
       expect((await requestBytes(server.url, { path: '/large', method: 'HEAD' })).body.byteLength).toBe(0);
       expect(openDescriptors(path)).toBe(0);
       expect((await requestBytes(server.url, { path: '/large' })).body.byteLength).toBe(big.byteLength);
-      await until(() => openDescriptors(path) === 0, 'the file to be closed');
+      await until(() => openDescriptors(path) === 0, 'the file to be closed', 5000);
     } finally {
       await server.close();
     }
@@ -356,9 +346,9 @@ describe('FileResponse closes its file however the response ends', () => {
       });
       expect(outcome.received).toBe(1000);
       expect(outcome.complete).toBe(false);
-      await until(() => logger.errors.length > 0, 'the error to be logged');
+      await until(() => logger.errors.length > 0, 'the error to be logged', 5000);
       expect(String((logger.errors[0].error as Error).message)).toMatch(/shrank while being sent/);
-      await until(() => openDescriptors(shrinking) === 0, 'the file to be closed');
+      await until(() => openDescriptors(shrinking) === 0, 'the file to be closed', 5000);
     } finally {
       await server.close();
     }

@@ -32,6 +32,17 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Polls `check` every 10 ms until it holds; fails naming `what` after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000): Promise<void> {
+  await within(
+    (async () => {
+      while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+    })(),
+    ms,
+    what,
+  );
+}
+
 /** Sends a raw request and resolves with the response head (the body is left to the caller). */
 export function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; path?: string } = {}): Promise<IncomingMessage> {
   const target = new URL(options.path ?? '/', url);

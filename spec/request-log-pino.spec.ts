@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { Application, OpenTelemetryMiddleware, RequestIdMiddleware, StreamingResponse, pinoBackend } from 'stackware';
-import { serve, within } from './helpers';
+import { serve, until } from './helpers';
 import { startSdk, type TestSdk } from './opentelemetry/sdk';
 
 /** A real pino logger writing to memory: what it would have written to stdout, line by line. */
@@ -8,16 +8,6 @@ function capturedPino(): { logger: pino.Logger; lines: () => Array<Record<string
   const raw: string[] = [];
   const logger = pino({ base: undefined, timestamp: false }, { write: (chunk: string) => void raw.push(chunk) });
   return { logger, raw, lines: () => raw.join('').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  await within(
-    (async () => {
-      while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-    })(),
-    3000,
-    what,
-  );
 }
 
 function ordersApp(logger: pino.Logger, tracing: boolean): Application {

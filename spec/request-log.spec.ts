@@ -1,5 +1,5 @@
 import { Application, RequestIdMiddleware, StreamingResponse, pinoBackend, type LogBackend, type PinoLike, type RequestLogFields } from 'stackware';
-import { serve, within } from './helpers';
+import { serve, until } from './helpers';
 
 type Line = { level: string; message: string; fields: RequestLogFields };
 
@@ -7,16 +7,6 @@ function recordingBackend(): LogBackend & { lines: Line[] } {
   const lines: Line[] = [];
   const at = (level: string) => (message: string, fields: RequestLogFields) => lines.push({ level, message, fields });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  await within(
-    (async () => {
-      while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-    })(),
-    3000,
-    what,
-  );
 }
 
 describe('request.log', () => {

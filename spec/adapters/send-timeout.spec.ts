@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Application, FileResponse, Response, StreamingResponse, type ErrorLogger } from 'stackware';
-import { serve, sleep, within } from '../helpers';
+import { serve, sleep, until, within } from '../helpers';
 
 /** A logger keeping its debug lines, so a test can see the send timeout report itself once. */
 function debugLogger(): ErrorLogger & { debugs: string[]; errors: unknown[] } {
@@ -24,14 +24,6 @@ function neverReading(url: string, path: string): Socket {
 
 function connections(server: Server): Promise<number> {
   return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-}
-
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > ms) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /** An endless stream of 64 KiB chunks that records whether it was stopped. */
@@ -72,9 +64,9 @@ describe('send timeout: a client that stops reading', () => {
     const server = await serve(app);
     const clients = [neverReading(server.url, '/endless'), neverReading(server.url, '/endless')];
     try {
-      await until('both streams to start', 2000, () => streams.length === 2);
-      await until('the streams to be stopped', 5000, () => streams.every((s) => s.stopped()));
-      await until('the server to close both connections', 2000, async () => (await connections(server.server)) === 0);
+      await until(() => streams.length === 2, 'both streams to start', 2000);
+      await until(() => streams.every((s) => s.stopped()), 'the streams to be stopped', 5000);
+      await until(async () => (await connections(server.server)) === 0, 'the server to close both connections', 2000);
       expect(logger.debugs).toHaveLength(2);
       expect(logger.debugs[0]).toMatch(/^Send timeout: the client took no bytes for 0\.3 s; closed the connection \(GET \/endless\)$/);
       expect(logger.errors).toEqual([]);
@@ -93,9 +85,9 @@ describe('send timeout: a client that stops reading', () => {
     const server = await serve(app);
     const client = neverReading(server.url, '/file');
     try {
-      await until('the file to be opened', 2000, () => openFds(path) > 0);
-      await until('the file to be closed', 5000, () => openFds(path) === 0);
-      await until('the connection to be closed', 2000, async () => (await connections(server.server)) === 0);
+      await until(() => openFds(path) > 0, 'the file to be opened', 2000);
+      await until(() => openFds(path) === 0, 'the file to be closed', 5000);
+      await until(async () => (await connections(server.server)) === 0, 'the connection to be closed', 2000);
     } finally {
       client.destroy();
       await server.close();
@@ -110,8 +102,8 @@ describe('send timeout: a client that stops reading', () => {
     const server = await serve(app);
     const client = neverReading(server.url, '/big');
     try {
-      await until('the server to start answering', 2000, async () => (await connections(server.server)) === 1);
-      await until('the connection to be closed', 5000, async () => (await connections(server.server)) === 0);
+      await until(async () => (await connections(server.server)) === 1, 'the server to start answering', 2000);
+      await until(async () => (await connections(server.server)) === 0, 'the connection to be closed', 5000);
       expect(logger.debugs).toHaveLength(1);
     } finally {
       client.destroy();
@@ -174,7 +166,7 @@ describe('send timeout: a client that stops reading', () => {
     const server = await serve(app);
     const clients = [neverReading(server.url, '/strict'), neverReading(server.url, '/lenient')];
     try {
-      await until('the strict route to be cut off', 5000, () => streams.strict?.stopped() === true);
+      await until(() => streams.strict?.stopped() === true, 'the strict route to be cut off', 5000);
       await sleep(600); // twice the strict timeout: the lenient one is still waiting on its client
       expect(streams.lenient?.stopped()).toBe(false);
       expect(await connections(server.server)).toBe(1);
@@ -193,7 +185,7 @@ describe('send timeout: a client that stops reading', () => {
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const client = neverReading(url, '/endless');
     try {
-      await until('listen’s send timeout to cut the stream', 5000, () => stream?.stopped() === true);
+      await until(() => stream?.stopped() === true, 'listen’s send timeout to cut the stream', 5000);
     } finally {
       client.destroy();
       server.closeAllConnections();
@@ -202,7 +194,7 @@ describe('send timeout: a client that stops reading', () => {
     const waiting = await serve(app);
     const patient = neverReading(waiting.url, '/endless');
     try {
-      await until('the stream to start', 2000, () => stream !== undefined && !stream.stopped());
+      await until(() => stream !== undefined && !stream.stopped(), 'the stream to start', 2000);
       await sleep(700);
       expect(stream?.stopped()).toBe(false);
     } finally {

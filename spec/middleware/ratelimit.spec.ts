@@ -15,6 +15,16 @@ async function statuses(url: string, count: number, headers: Record<string, stri
   return Promise.all(Array.from({ length: count }, () => requestBytes(url, { headers }).then((r) => r.status)));
 }
 
+/** Batches of 4 statuses, every 100 ms for up to 5 s, until one holds a 429 (the store answers again); the last batch. */
+async function statusesOnceLimited(url: string): Promise<number[]> {
+  let recovered: number[] = [];
+  for (let attempt = 0; attempt < 50 && !recovered.includes(429); attempt++) {
+    await sleep(100);
+    recovered = await statuses(url, 4);
+  }
+  return recovered;
+}
+
 describe('RateLimitMiddleware', () => {
   it('lets `limit` requests through, then answers 429 {"detail": "Too Many Requests"} with Retry-After', async () => {
     const server = await serve(limitedApp({ limit: 3, window: 60, store: new MemoryStore() }));
@@ -187,11 +197,7 @@ describeWith(redisAvailable, REDIS_MISSING)('RateLimitMiddleware with RedisStore
       await load;
       expect(during).toEqual([503, 503, 503, 503]);
       await redis.start();
-      let recovered: number[] = [];
-      for (let attempt = 0; attempt < 50 && !recovered.includes(429); attempt++) {
-        await sleep(100);
-        recovered = await statuses(server.url, 4);
-      }
+      const recovered = await statusesOnceLimited(server.url);
       expect(recovered).toContain(429);
       expect(recovered.filter((code) => code === 200).length).toBeLessThanOrEqual(3);
       expect(logger.errors.filter((entry) => entry.message.includes('the store failed'))).toHaveLength(1);
@@ -223,11 +229,7 @@ describeWith(redisAvailable, REDIS_MISSING)('RateLimitMiddleware with RedisStore
       expect(failures).toHaveLength(1);
       expect(failures[0]!.message).toContain('letting requests through unlimited');
       await redis.start();
-      let recovered: number[] = [];
-      for (let attempt = 0; attempt < 50 && !recovered.includes(429); attempt++) {
-        await sleep(100);
-        recovered = await statuses(server.url, 4);
-      }
+      const recovered = await statusesOnceLimited(server.url);
       expect(recovered).toContain(429);
       expect(logger.errors.at(-1)?.message).toContain('the store answers again');
       expect(logger.errors.filter((entry) => entry.message.includes('the store failed'))).toHaveLength(1);
